@@ -1,0 +1,115 @@
+"""Dependencies shared by the routes: the session, the caller, pagination, query hygiene."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api.problems import ProblemException
+from services.core.auth.principal import Principal
+from services.core.auth.service import authenticate
+from services.core.db import session_scope
+from services.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with session_scope(request.app.state.session_factory) as session:
+        yield session
+
+
+# scope="function": the transaction commits before the response is sent, so a client never
+# sees a success for a write that then failed to commit.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    bearerFormat="obs_<random>",
+    description="An API key: `Authorization: Bearer obs_...`.",
+)
+
+UNAUTHORIZED_DETAIL = "A valid API key is required: Authorization: Bearer obs_..."
+
+
+async def current_principal(
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    # Missing, malformed, unknown and revoked keys get the same answer, byte for byte, so
+    # that the response tells nothing about which keys exist.
+    principal = None
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        principal = await authenticate(session, credentials.credentials)
+    if principal is None:
+        raise ProblemException(
+            401, UNAUTHORIZED_DETAIL, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"}
+        )
+    return principal
+
+
+async def writer_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.can_write:
+        raise ProblemException(403, "This operation needs a write or staff key.", slug="forbidden")
+    return principal
+
+
+async def staff_principal(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    if not principal.is_staff:
+        raise ProblemException(403, "This operation needs a staff key.", slug="forbidden")
+    return principal
+
+
+ReaderDep = Annotated[Principal, Depends(current_principal)]
+WriterDep = Annotated[Principal, Depends(writer_principal)]
+StaffDep = Annotated[Principal, Depends(staff_principal)]
+
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=500, description="Opaque cursor: the `next_cursor` of the previous page."),
+]
+SearchQuery = Annotated[
+    str | None, Query(min_length=1, max_length=200, description="Case-insensitive text search.")
+]
+
+_allowed_query_names: dict[int, frozenset[str]] = {}
+
+
+def _collect_query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub_dependant in dependant.dependencies:
+        names |= _collect_query_names(sub_dependant)
+    return names
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    names = _allowed_query_names.get(id(route))
+    if names is None:
+        names = frozenset(_collect_query_names(route.dependant))
+        _allowed_query_names[id(route)] = names
+    return names
+
+
+async def reject_unknown_query_parameters(request: Request) -> None:
+    """A misspelt filter must not silently return everything: unknown parameters are a 400."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    allowed = _query_names(route)
+    unknown = sorted({name for name in request.query_params if name not in allowed})
+    if unknown:
+        raise ProblemException(
+            400,
+            f"Unknown query parameter(s): {', '.join(unknown)}. "
+            f"Accepted: {', '.join(sorted(allowed)) or 'none'}.",
+            slug="unknown-query-parameter",
+            errors=[
+                {"loc": ["query", name], "msg": "Unknown query parameter.", "code": "unknown_parameter"}
+                for name in unknown
+            ],
+        )

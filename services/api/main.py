@@ -1,0 +1,87 @@
+"""The application factory."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
+
+from services.api.deps import reject_unknown_query_parameters
+from services.api.openapi import build_openapi, operation_id
+from services.api.problems import install_problem_handlers
+from services.api.routes import (
+    alliances,
+    api_keys,
+    catalysts,
+    health,
+    map,
+    members,
+    organisations,
+    territories,
+    vocabularies,
+)
+from services.core.config import Settings, get_settings
+from services.core.db import create_engine, create_session_factory
+
+DESCRIPTION = """\
+The observatory of territorial alliances: a registry of territorial catalysts, territories,
+organisations and the alliances they convene, their indicators and time series, and the
+published snapshots that score every alliance on three impact axes (performance, innovation,
+trust).
+
+Authenticate with an API key: `Authorization: Bearer obs_...`. Errors are RFC 9457
+`application/problem+json`. Lists are paginated with `limit` and an opaque `cursor`.
+"""
+
+TAGS = [
+    {"name": "health", "description": "Liveness and readiness probes (no key needed)."},
+    {"name": "vocabularies", "description": "Code lists with French and English labels."},
+    {"name": "territories", "description": "Countries, regions, departments and local territories."},
+    {"name": "catalysts", "description": "Territorial catalysts (catalyseurs territoriaux)."},
+    {"name": "map", "description": "GeoJSON for the interactive map of the catalysts."},
+    {"name": "organisations", "description": "Actors that take part in alliances."},
+    {"name": "alliances", "description": "Multi-actor alliances convened by catalysts."},
+    {"name": "alliance members", "description": "Who takes part in an alliance, over time."},
+    {"name": "api keys", "description": "Keys of third-party platforms (staff)."},
+]
+
+ROUTERS = [
+    health.router,
+    vocabularies.router,
+    territories.router,
+    catalysts.router,
+    map.router,
+    organisations.router,
+    alliances.router,
+    members.router,
+    api_keys.router,
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await engine.dispose()
+
+    app = FastAPIOffline(
+        title="Observatoire",
+        version="1.0.0",
+        summary="Observatory of territorial alliances: registry, indicators, scores, snapshots.",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        dependencies=[Depends(reject_unknown_query_parameters)],
+        license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = create_session_factory(engine)
+    install_problem_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.openapi = lambda: build_openapi(app)
+    return app

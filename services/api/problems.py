@@ -1,0 +1,174 @@
+"""RFC 9457 problem details: the one shape of every error the API returns."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.core.errors import DomainError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+logger = logging.getLogger("observatoire.api")
+
+HTTP_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    412: "Precondition failed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    428: "Precondition required",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+class ProblemItem(BaseModel):
+    loc: list[str | int] = Field(
+        description="Where the error is: `body`, `query`, `path`, then field names and item indexes."
+    )
+    msg: str
+    code: str = Field(description="A stable, machine-readable error code.")
+    index: int | None = Field(default=None, description="For batches: the item's index.")
+    line: int | None = Field(default=None, description="For CSV: the line number (header = 1).")
+
+
+class Problem(BaseModel):
+    type: str = Field(description="A URI reference naming the kind of problem.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    errors: list[ProblemItem] | None = None
+
+
+class ProblemException(Exception):
+    """An HTTP error raised by the API layer itself (authentication, preconditions...)."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        slug: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+        self.errors = errors
+        self.headers = headers
+
+
+def problem_response(
+    request: Request,
+    status: int,
+    detail: str | None,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug if slug else "about:blank",
+        "title": title or HTTP_TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
+    items = []
+    for error in exc.errors():
+        items.append(
+            {
+                "loc": [part if isinstance(part, int | str) else str(part) for part in error["loc"]],
+                "msg": error["msg"],
+                "code": error["type"],
+            }
+        )
+    return items
+
+
+def _is_database_unavailable(exc: Exception) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
+        return True
+    return isinstance(exc, ConnectionError | OSError | TimeoutError)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError):
+        return problem_response(
+            request, exc.status, exc.detail, slug=exc.slug, title=exc.title, errors=exc.errors
+        )
+
+    @app.exception_handler(ProblemException)
+    async def _problem(request: Request, exc: ProblemException):
+        return problem_response(
+            request, exc.status, exc.detail, slug=exc.slug, errors=exc.errors, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        items = _validation_items(exc)
+        fields = ", ".join(".".join(str(p) for p in item["loc"]) for item in items[:5])
+        return problem_response(
+            request,
+            422,
+            f"The request is not valid: {fields}.",
+            slug="validation-error",
+            errors=items,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(request, exc.status_code, detail, headers=exc.headers)
+
+    @app.exception_handler(sa_exc.IntegrityError)
+    async def _integrity(request: Request, exc: sa_exc.IntegrityError):
+        # A uniqueness race lost against a concurrent request: the service checked first,
+        # so this only happens when two requests create the same thing at once.
+        logger.warning("integrity error on %s: %s", request.url.path, exc.orig)
+        return problem_response(
+            request, 409, "This conflicts with data written at the same time; retry.", slug="conflict"
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        if _is_database_unavailable(exc):
+            logger.warning("database unavailable on %s: %s", request.url.path, exc)
+            return problem_response(
+                request,
+                503,
+                "The database is not answering; retry shortly.",
+                slug="service-unavailable",
+                headers={"Retry-After": "5"},
+            )
+        logger.exception("unexpected error on %s", request.url.path)
+        return problem_response(
+            request, 500, "An unexpected error occurred; it has been logged.", slug="internal-error"
+        )

@@ -1,0 +1,95 @@
+"""The `observatoire` command line."""
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from services.core.config import get_settings
+from services.core.vocabularies import ApiKeyScope
+
+app = typer.Typer(help="Observatoire: the observatory of territorial alliances.", no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+DEFAULT_OPENAPI_PATH = Path("openapi") / "openapi.json"
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: PORT or 8000).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the HTTP API."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "services.api.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the current schema and load the reference territories."""
+    from services.core.migrate import migrate as run_migrations
+
+    added = run_migrations(get_settings())
+    typer.echo(f"Database is up to date ({added} reference territories added).")
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo dataset (idempotent: a second run changes nothing)."""
+    from services.core.demo.seed import seed_demo as run_seed
+
+    summary = asyncio.run(run_seed(get_settings()))
+    typer.echo("Demo dataset: " + ", ".join(f"{n} {what}" for what, n in summary.items()))
+
+
+@keys_app.command("create")
+def create_key(
+    scope: Annotated[ApiKeyScope, typer.Option(help="read, write or staff.")],
+    catalyst: Annotated[uuid.UUID | None, typer.Option(help="The catalyst a write key is bound to.")] = None,
+    name: Annotated[str | None, typer.Option(help="A name to recognise the key.")] = None,
+) -> None:
+    """Create an API key and print it (on the last line; it is shown only once)."""
+    from services.core.auth.commands import create_key_from_cli
+    from services.core.errors import DomainError
+
+    try:
+        api_key, secret = asyncio.run(
+            create_key_from_cli(get_settings(), scope, catalyst, name or f"{scope.value} key")
+        )
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(code=2) from exc
+    typer.echo(f"Created {api_key.scope} key {api_key.id} ({api_key.name}).", err=True)
+    typer.echo(secret)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the document.")] = DEFAULT_OPENAPI_PATH,
+) -> None:
+    """Write the OpenAPI document of the API."""
+    from services.api.main import create_app
+
+    document = create_app().openapi()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+    typer.echo(f"Wrote {output}.")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,29 @@
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from services.core.schemas_base import InputModel, Name, OutputModel
+from services.core.vocabularies import ApiKeyScope
+
+
+class ApiKeyCreate(InputModel):
+    name: Name
+    scope: ApiKeyScope
+    catalyst_id: uuid.UUID | None = Field(
+        default=None, description="Required for a `write` key, refused for the others."
+    )
+
+
+class ApiKeyRead(OutputModel):
+    id: uuid.UUID
+    name: str
+    scope: ApiKeyScope
+    catalyst_id: uuid.UUID | None
+    prefix: str = Field(description="The first characters of the key, to recognise it.")
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The secret. Shown in this response only: store it now.")

@@ -1,0 +1,72 @@
+import uuid
+from typing import Annotated
+
+from pydantic import AnyHttpUrl, Field, model_validator
+
+from services.core.schemas_base import InputModel, LongText, Name, Timestamps
+from services.core.territories.schemas import TerritoryCode
+from services.core.vocabularies import StructureType, Trade
+
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+FoundedYear = Annotated[int, Field(ge=1800, le=2100)]
+Trades = Annotated[list[Trade], Field(min_length=1, max_length=4)]
+Website = Annotated[AnyHttpUrl, Field(max_length=500)]
+
+
+def _check_point(latitude, longitude) -> None:
+    if (latitude is None) != (longitude is None):
+        raise ValueError("latitude and longitude go together: give both or neither")
+
+
+def _check_unique(values: list | None, field: str) -> None:
+    if values is not None and len(set(values)) != len(values):
+        raise ValueError(f"{field} has duplicates")
+
+
+class CatalystCreate(InputModel):
+    name: Name
+    structure_type: StructureType
+    trades: Trades
+    territory_code: TerritoryCode
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    website: Website | None = None
+    description: LongText | None = None
+    founded_year: FoundedYear | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        _check_point(self.latitude, self.longitude)
+        _check_unique(self.trades, "trades")
+        return self
+
+
+class CatalystUpdate(InputModel):
+    name: Name | None = None
+    structure_type: StructureType | None = None
+    trades: Trades | None = None
+    territory_code: TerritoryCode | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    website: Website | None = None
+    description: LongText | None = None
+    founded_year: FoundedYear | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        _check_unique(self.trades, "trades")
+        return self
+
+
+class CatalystRead(Timestamps):
+    id: uuid.UUID
+    name: str
+    structure_type: StructureType
+    trades: list[Trade]
+    territory_code: str
+    latitude: float | None
+    longitude: float | None
+    website: str | None
+    description: str | None
+    founded_year: int | None

@@ -1,0 +1,78 @@
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.auth.principal import Principal
+from services.core.catalysts import repository
+from services.core.catalysts.models import Catalyst, CatalystTrade
+from services.core.catalysts.schemas import CatalystCreate, CatalystUpdate
+from services.core.clock import utcnow
+from services.core.errors import Invalid, NotFound
+from services.core.models_base import sync_rows
+from services.core.pagination import page_of, paginate
+from services.core.territories.service import require_territory
+
+REQUIRED_FIELDS = ("name", "structure_type", "trades", "territory_code")
+
+
+async def get_catalyst(session: AsyncSession, catalyst_id: uuid.UUID) -> Catalyst:
+    catalyst = await repository.get_live(session, catalyst_id)
+    if catalyst is None:
+        raise NotFound("No catalyst with this id.")
+    return catalyst
+
+
+async def list_catalysts(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
+    statement = paginate(repository.list_statement(**filters), Catalyst.id, cursor, limit, parse=uuid.UUID)
+    rows = list((await session.scalars(statement)).all())
+    return page_of(rows, limit, key=lambda catalyst: catalyst.id)
+
+
+async def list_mapped_catalysts(session: AsyncSession, **filters) -> list[Catalyst]:
+    statement = repository.list_statement(with_point=True, **filters).order_by(Catalyst.id)
+    return list((await session.scalars(statement)).all())
+
+
+async def create_catalyst(session: AsyncSession, principal: Principal, payload: CatalystCreate) -> Catalyst:
+    principal.require_staff()
+    await require_territory(session, payload.territory_code, ["body", "territory_code"])
+    data = payload.model_dump(exclude={"trades"}, mode="json")
+    catalyst = Catalyst(**data)
+    catalyst.trade_rows = [CatalystTrade(trade=trade) for trade in payload.trades]
+    session.add(catalyst)
+    await session.flush()
+    return catalyst
+
+
+async def update_catalyst(
+    session: AsyncSession, principal: Principal, catalyst: Catalyst, payload: CatalystUpdate
+) -> Catalyst:
+    principal.require_catalyst([catalyst.id], "this catalyst")
+    changes = payload.model_dump(exclude_unset=True, mode="json")
+    for field in REQUIRED_FIELDS:
+        if field in changes and changes[field] is None:
+            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    if "territory_code" in changes:
+        await require_territory(session, changes["territory_code"], ["body", "territory_code"])
+    latitude = changes.get("latitude", catalyst.latitude)
+    longitude = changes.get("longitude", catalyst.longitude)
+    if (latitude is None) != (longitude is None):
+        raise Invalid.field(
+            ["body", "latitude" if latitude is None else "longitude"],
+            "latitude and longitude go together: give both or neither.",
+            "point_incomplete",
+        )
+    if "trades" in changes:
+        sync_rows(catalyst.trade_rows, changes.pop("trades"), "trade", lambda t: CatalystTrade(trade=t))
+    for field, value in changes.items():
+        setattr(catalyst, field, value)
+    catalyst.updated_at = utcnow()
+    await session.flush()
+    return catalyst
+
+
+async def delete_catalyst(session: AsyncSession, principal: Principal, catalyst: Catalyst) -> None:
+    principal.require_staff()
+    catalyst.deleted_at = utcnow()
+    catalyst.updated_at = catalyst.deleted_at
+    await session.flush()

@@ -1,0 +1,42 @@
+"""Column helpers shared by the table models."""
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Field
+
+from services.core.clock import utcnow
+from services.core.db import UTCDateTime
+from services.core.ids import new_id
+
+
+def id_field() -> uuid.UUID:
+    return Field(default_factory=new_id, primary_key=True)
+
+
+def created_at_field() -> datetime:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def updated_at_field() -> datetime:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def deleted_at_field() -> datetime | None:
+    return Field(default=None, sa_type=UTCDateTime, nullable=True)
+
+
+def sync_rows(rows: list, wanted: list, key: str, make) -> None:
+    """Make a child collection hold exactly `wanted`, keeping the rows that stay.
+
+    Replacing the whole list would delete and re-insert rows with the same primary key in one
+    flush, which the database can refuse; this removes and adds only the difference.
+    """
+    wanted_set = set(wanted)
+    for row in [row for row in rows if getattr(row, key) not in wanted_set]:
+        rows.remove(row)
+    present = {getattr(row, key) for row in rows}
+    for value in wanted:
+        if value not in present:
+            rows.append(make(value))
+            present.add(value)

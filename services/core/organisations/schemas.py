@@ -1,0 +1,54 @@
+import uuid
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+
+from services.core.schemas_base import InputModel, Name, Timestamps
+from services.core.territories.schemas import TerritoryCode
+from services.core.vocabularies import ActorType
+
+
+def _check_siren(value: str) -> str:
+    """A SIREN is 9 digits with a Luhn check digit (INSEE)."""
+    if len(value) != 9 or not value.isdigit():
+        raise ValueError("a SIREN is 9 digits")
+    total = 0
+    for position, char in enumerate(reversed(value)):
+        digit = int(char)
+        if position % 2 == 1:
+            digit *= 2
+            if digit > 9:
+                digit -= 9
+        total += digit
+    if total % 10 != 0:
+        raise ValueError("invalid SIREN: its check digit does not match")
+    return value
+
+
+Siren = Annotated[
+    str,
+    Field(min_length=9, max_length=9, examples=["130025265"]),
+    AfterValidator(_check_siren),
+]
+
+
+class OrganisationCreate(InputModel):
+    name: Name
+    actor_type: ActorType
+    territory_code: TerritoryCode | None = None
+    siren: Siren | None = None
+
+
+class OrganisationUpdate(InputModel):
+    name: Name | None = None
+    actor_type: ActorType | None = None
+    territory_code: TerritoryCode | None = None
+    siren: Siren | None = None
+
+
+class OrganisationRead(Timestamps):
+    id: uuid.UUID
+    name: str
+    actor_type: ActorType
+    territory_code: str | None
+    siren: str | None
