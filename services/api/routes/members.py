@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, WriterDep
-from services.api.etags import check_if_match, with_etag
+from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
 from services.core.alliances import service
 from services.core.alliances.schemas import MemberCreate, MemberRead, MemberUpdate
@@ -55,6 +55,25 @@ async def add_member(
     member = await service.add_member(session, principal, alliance, payload)
     response.headers["Location"] = f"/v1/alliances/{alliance.id}/members/{member.id}"
     return with_etag(response, MemberRead.model_validate(member))
+
+
+@router.get(
+    "/{member_id}",
+    summary="Get a membership",
+    response_model=MemberRead,
+    responses=problems(304, 404),
+)
+async def get_member(
+    alliance_id: uuid.UUID,
+    member_id: uuid.UUID,
+    session: SessionDep,
+    _: ReaderDep,
+    request: Request,
+    response: Response,
+):
+    alliance = await service.get_alliance(session, alliance_id)
+    member = await service.get_member(session, alliance, member_id)
+    return conditional_read(request, response, MemberRead.model_validate(member))
 
 
 @router.patch(
