@@ -13,8 +13,10 @@ from services.api.routes import (
     api_keys,
     catalysts,
     health,
+    indicators,
     map,
     members,
+    observations,
     organisations,
     territories,
     vocabularies,
@@ -41,6 +43,8 @@ TAGS = [
     {"name": "organisations", "description": "Actors that take part in alliances."},
     {"name": "alliances", "description": "Multi-actor alliances convened by catalysts."},
     {"name": "alliance members", "description": "Who takes part in an alliance, over time."},
+    {"name": "indicators", "description": "What alliances measure, and how, with every revision."},
+    {"name": "observations", "description": "Indicator values over time; corrections keep history."},
     {"name": "api keys", "description": "Keys of third-party platforms (staff)."},
 ]
 
@@ -53,6 +57,8 @@ ROUTERS = [
     organisations.router,
     alliances.router,
     members.router,
+    indicators.router,
+    observations.router,
     api_keys.router,
 ]
 

@@ -9,6 +9,7 @@ from pydantic.json_schema import models_json_schema
 
 from services.api.problems import HTTP_TITLES, PROBLEM_MEDIA_TYPE, Problem
 from services.core.catalysts.geojson import FeatureCollection
+from services.core.observations.schemas import BatchObservation
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -46,7 +47,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     _, problem_schemas = models_json_schema(
-        [(Problem, "serialization"), (FeatureCollection, "serialization")],
+        [(Problem, "serialization"), (FeatureCollection, "serialization"), (BatchObservation, "validation")],
         ref_template="#/components/schemas/{model}",
     )
     components.update(problem_schemas["$defs"])

@@ -9,6 +9,8 @@ from services.core.alliances.models import (
 )
 from services.core.auth.models import ApiKey
 from services.core.catalysts.models import Catalyst, CatalystTrade
+from services.core.indicators.models import Indicator, IndicatorRevision
+from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.territories.models import Territory
 
@@ -21,6 +23,10 @@ __all__ = [
     "ApiKey",
     "Catalyst",
     "CatalystTrade",
+    "Indicator",
+    "IndicatorRevision",
+    "Observation",
+    "ObservationRevision",
     "Organisation",
     "Territory",
 ]

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+from sqlalchemy import BigInteger, Column, Integer
 from sqlmodel import Field
 
 from services.core.clock import utcnow
@@ -40,3 +41,12 @@ def sync_rows(rows: list, wanted: list, key: str, make) -> None:
         if value not in present:
             rows.append(make(value))
             present.add(value)
+
+
+def serial_id_column():
+    """A 64-bit auto-increment key (INTEGER on SQLite, where only that type auto-increments).
+
+    Revision tables use it: its order is the order rows were recorded, which makes the highest
+    id read a usable watermark of what a computation saw.
+    """
+    return Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True)

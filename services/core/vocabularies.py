@@ -114,6 +114,17 @@ class Direction(StrEnum):
     decrease = "decrease"
 
 
+class IndicatorStatus(StrEnum):
+    active = "active"
+    archived = "archived"
+
+
+class ObservationStatus(StrEnum):
+    provisional = "provisional"
+    final = "final"
+    estimated = "estimated"
+
+
 class ApiKeyScope(StrEnum):
     read = "read"
     write = "write"
@@ -234,6 +245,15 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "increase": ("Plus c'est haut, mieux c'est", "Higher is better"),
         "decrease": ("Plus c'est bas, mieux c'est", "Lower is better"),
     },
+    IndicatorStatus: {
+        "active": ("Suivi", "Active"),
+        "archived": ("Archivé", "Archived"),
+    },
+    ObservationStatus: {
+        "provisional": ("Provisoire", "Provisional"),
+        "final": ("Définitive", "Final"),
+        "estimated": ("Estimée", "Estimated"),
+    },
     ApiKeyScope: {
         "read": ("Lecture", "Read"),
         "write": ("Écriture (un catalyseur)", "Write (one catalyst)"),
@@ -257,6 +277,8 @@ VOCABULARY_NAMES: dict[type[StrEnum], str] = {
     Dimension: "dimensions",
     MeasureType: "measure_types",
     Direction: "directions",
+    IndicatorStatus: "indicator_statuses",
+    ObservationStatus: "observation_statuses",
     ApiKeyScope: "api_key_scopes",
 }
 

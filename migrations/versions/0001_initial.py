@@ -1,8 +1,8 @@
-"""registry
+"""Registry, indicators and observations
 
-Revision ID: 0001_registry
+Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-26 11:21:26.578182
+Create Date: 2026-11-26 11:25:56.151214
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 import services.core.db
 
 
-revision: str = '0001_registry'
+revision: str = '0001_initial'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -167,11 +167,140 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_alliance_members_alliance_id'), ['alliance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_alliance_members_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('indicators',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('calculation_method', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+    sa.Column('measure_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('scale_min', sa.Float(), nullable=True),
+    sa.Column('scale_max', sa.Float(), nullable=True),
+    sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('baseline_value', sa.Float(), nullable=True),
+    sa.Column('baseline_date', sa.Date(), nullable=True),
+    sa.Column('target_value', sa.Float(), nullable=True),
+    sa.Column('target_date', sa.Date(), nullable=True),
+    sa.Column('worst', sa.Float(), nullable=True),
+    sa.Column('best', sa.Float(), nullable=True),
+    sa.Column('axis', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('prism', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('dimension', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('member_id', sa.Uuid(), nullable=True),
+    sa.Column('weight', sa.Float(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('alliance_id', sa.Uuid(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_by', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['alliance_id'], ['alliances.id'], name=op.f('fk_indicators_alliance_id_alliances')),
+    sa.ForeignKeyConstraint(['member_id'], ['alliance_members.id'], name=op.f('fk_indicators_member_id_alliance_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicators')),
+    sa.UniqueConstraint('alliance_id', 'code', name=op.f('uq_indicators_alliance_id_code'))
+    )
+    with op.batch_alter_table('indicators', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_indicators_alliance_id'), ['alliance_id'], unique=False)
+
+    op.create_table('indicator_revisions',
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=True),
+    sa.Column('calculation_method', sqlmodel.sql.sqltypes.AutoString(length=5000), nullable=False),
+    sa.Column('unit', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+    sa.Column('measure_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('scale_min', sa.Float(), nullable=True),
+    sa.Column('scale_max', sa.Float(), nullable=True),
+    sa.Column('direction', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('baseline_value', sa.Float(), nullable=True),
+    sa.Column('baseline_date', sa.Date(), nullable=True),
+    sa.Column('target_value', sa.Float(), nullable=True),
+    sa.Column('target_date', sa.Date(), nullable=True),
+    sa.Column('worst', sa.Float(), nullable=True),
+    sa.Column('best', sa.Float(), nullable=True),
+    sa.Column('axis', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('prism', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+    sa.Column('dimension', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('member_id', sa.Uuid(), nullable=True),
+    sa.Column('weight', sa.Float(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('indicator_id', sa.Uuid(), nullable=False),
+    sa.Column('alliance_id', sa.Uuid(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['alliance_id'], ['alliances.id'], name=op.f('fk_indicator_revisions_alliance_id_alliances')),
+    sa.ForeignKeyConstraint(['indicator_id'], ['indicators.id'], name=op.f('fk_indicator_revisions_indicator_id_indicators')),
+    sa.ForeignKeyConstraint(['member_id'], ['alliance_members.id'], name=op.f('fk_indicator_revisions_member_id_alliance_members')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_indicator_revisions')),
+    sa.UniqueConstraint('indicator_id', 'revision', name=op.f('uq_indicator_revisions_indicator_id_revision'))
+    )
+    with op.batch_alter_table('indicator_revisions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_indicator_revisions_indicator_id'), ['indicator_id'], unique=False)
+
+    op.create_table('observations',
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('indicator_id', sa.Uuid(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['indicator_id'], ['indicators.id'], name=op.f('fk_observations_indicator_id_indicators')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_observations')),
+    sa.UniqueConstraint('indicator_id', 'period_start', 'period_end', name=op.f('uq_observations_indicator_id_period_start_period_end'))
+    )
+    with op.batch_alter_table('observations', schema=None) as batch_op:
+        batch_op.create_index('ix_observations_indicator_period_end', ['indicator_id', 'period_end'], unique=False)
+
+    op.create_table('observation_revisions',
+    sa.Column('value', sa.Float(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('comment', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('observation_id', sa.Uuid(), nullable=False),
+    sa.Column('indicator_id', sa.Uuid(), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('period_end', sa.Date(), nullable=False),
+    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('recorded_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_by', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['indicator_id'], ['indicators.id'], name=op.f('fk_observation_revisions_indicator_id_indicators')),
+    sa.ForeignKeyConstraint(['observation_id'], ['observations.id'], name=op.f('fk_observation_revisions_observation_id_observations')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_observation_revisions')),
+    sa.UniqueConstraint('observation_id', 'revision', name=op.f('uq_observation_revisions_observation_id_revision'))
+    )
+    with op.batch_alter_table('observation_revisions', schema=None) as batch_op:
+        batch_op.create_index('ix_observation_revisions_indicator_period_end', ['indicator_id', 'period_end'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('observation_revisions', schema=None) as batch_op:
+        batch_op.drop_index('ix_observation_revisions_indicator_period_end')
+
+    op.drop_table('observation_revisions')
+    with op.batch_alter_table('observations', schema=None) as batch_op:
+        batch_op.drop_index('ix_observations_indicator_period_end')
+
+    op.drop_table('observations')
+    with op.batch_alter_table('indicator_revisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicator_revisions_indicator_id'))
+
+    op.drop_table('indicator_revisions')
+    with op.batch_alter_table('indicators', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_indicators_alliance_id'))
+
+    op.drop_table('indicators')
     with op.batch_alter_table('alliance_members', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_alliance_members_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_alliance_members_alliance_id'))

@@ -1,0 +1,117 @@
+import math
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from services.core.schemas_base import InputModel, LongText, Name, OutputModel
+from services.core.vocabularies import Axis, Dimension, Direction, IndicatorStatus, MeasureType, Prism
+
+
+def _finite(value: float | None) -> float | None:
+    if value is not None and not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+Number = Annotated[float, AfterValidator(_finite)]
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
+    Field(description="Short code, unique within the alliance.", examples=["EMP-01"]),
+]
+CalculationMethod = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=5000),
+    Field(description="How the value is computed, written down from the start (required)."),
+]
+Weight = Annotated[float, Field(gt=0, le=1000), AfterValidator(_finite)]
+
+
+class IndicatorCreate(InputModel):
+    code: Code
+    name: Name
+    description: LongText | None = None
+    calculation_method: CalculationMethod
+    unit: Annotated[str, StringConstraints(max_length=50)] | None = None
+    measure_type: MeasureType = MeasureType.quantity
+    scale_min: Number | None = Field(default=None, description="Ordinal scales: the lowest level.")
+    scale_max: Number | None = Field(default=None, description="Ordinal scales: the highest level.")
+    direction: Direction = Direction.increase
+    baseline_value: Number | None = None
+    baseline_date: date | None = None
+    target_value: Number | None = None
+    target_date: date | None = None
+    worst: Number | None = Field(default=None, description="The value that scores 0.")
+    best: Number | None = Field(default=None, description="The value that scores 100.")
+    axis: Axis
+    prism: Prism | None = None
+    dimension: Dimension | None = None
+    member_id: uuid.UUID | None = Field(
+        default=None, description="The member whose individual objective it measures; null = collective."
+    )
+    weight: Weight = 1.0
+
+
+class IndicatorUpdate(InputModel):
+    code: Code | None = None
+    name: Name | None = None
+    description: LongText | None = None
+    calculation_method: CalculationMethod | None = None
+    unit: Annotated[str, StringConstraints(max_length=50)] | None = None
+    measure_type: MeasureType | None = None
+    scale_min: Number | None = None
+    scale_max: Number | None = None
+    direction: Direction | None = None
+    baseline_value: Number | None = None
+    baseline_date: date | None = None
+    target_value: Number | None = None
+    target_date: date | None = None
+    worst: Number | None = None
+    best: Number | None = None
+    axis: Axis | None = None
+    prism: Prism | None = None
+    dimension: Dimension | None = None
+    member_id: uuid.UUID | None = None
+    weight: Weight | None = None
+    status: IndicatorStatus | None = Field(default=None, description="`archived` to retire it.")
+
+
+class IndicatorFields(OutputModel):
+    code: str
+    name: str
+    description: str | None
+    calculation_method: str
+    unit: str | None
+    measure_type: MeasureType
+    scale_min: float | None
+    scale_max: float | None
+    direction: Direction
+    baseline_value: float | None
+    baseline_date: date | None
+    target_value: float | None
+    target_date: date | None
+    worst: float | None
+    best: float | None
+    axis: Axis
+    prism: Prism | None
+    dimension: Dimension | None
+    member_id: uuid.UUID | None
+    weight: float
+    status: IndicatorStatus
+    revision: int
+
+
+class IndicatorRead(IndicatorFields):
+    id: uuid.UUID
+    alliance_id: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+
+
+class IndicatorRevisionRead(IndicatorFields):
+    indicator_id: uuid.UUID
+    alliance_id: uuid.UUID
+    recorded_at: datetime
+    recorded_by: uuid.UUID | None = Field(description="The API key that made this revision.")

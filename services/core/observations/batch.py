@@ -1,0 +1,59 @@
+"""A JSON batch of observations: a list of items, each checked on its own."""
+
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from services.core.errors import Invalid
+from services.core.observations.ingest import MAX_BATCH_ITEMS, IncomingValue, ItemErrors
+from services.core.observations.periods import PeriodError, resolve_period
+from services.core.observations.schemas import BatchObservation
+
+_items_adapter = TypeAdapter(list[BatchObservation])
+
+
+class BatchTooLarge(Exception):
+    pass
+
+
+def parse_batch(data: Any) -> tuple[list[IncomingValue], ItemErrors]:
+    errors = ItemErrors("index")
+    if not isinstance(data, list):
+        raise Invalid.field(["body"], "The body must be a JSON array of observations.", "list_type")
+    if len(data) > MAX_BATCH_ITEMS:
+        raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} items; this one has {len(data)}.")
+    try:
+        items = _items_adapter.validate_python(data)
+    except ValidationError as exc:
+        bad = set()
+        for error in exc.errors():
+            index = error["loc"][0]
+            bad.add(index)
+            field = ".".join(str(part) for part in error["loc"][1:]) or None
+            errors.add(index, field, error["msg"], error["type"])
+        # Validate the good items one by one so that their period errors are reported too.
+        items = [
+            None if index in bad else BatchObservation.model_validate(item) for index, item in enumerate(data)
+        ]
+    values = []
+    for index, item in enumerate(items):
+        if item is None:
+            continue
+        try:
+            start, end = resolve_period(item.period, item.period_start, item.period_end)
+        except PeriodError as exc:
+            errors.add(index, "period", str(exc), "period")
+            continue
+        values.append(
+            IncomingValue(
+                position=index,
+                indicator_id=item.indicator_id,
+                period_start=start,
+                period_end=end,
+                value=item.value,
+                status=item.status.value,
+                source=item.source,
+                comment=item.comment,
+            )
+        )
+    return values, errors

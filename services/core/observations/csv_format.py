@@ -1,0 +1,139 @@
+"""CSV in and out: files saved by spreadsheet programs, and cells they must not execute."""
+
+import csv
+import io
+import math
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from services.core.observations.ingest import IncomingValue, ItemErrors
+from services.core.observations.periods import PeriodError, parse_period
+from services.core.vocabularies import ObservationStatus
+
+IMPORT_COLUMNS = ("indicator_id", "period", "value", "status", "source", "comment")
+REQUIRED_COLUMNS = ("indicator_id", "period", "value")
+STATUSES = {status.value for status in ObservationStatus}
+MAX_TEXT = {"source": 500, "comment": 2000}
+
+
+def _delimiter(header_line: str) -> str:
+    # Spreadsheets in French locales save with ";" (the comma is their decimal separator).
+    return ";" if header_line.count(";") > header_line.count(",") else ","
+
+
+def _number(text: str, decimal_comma: bool) -> float:
+    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    if decimal_comma:
+        cleaned = cleaned.replace(",", ".")
+    value = float(cleaned)
+    if not math.isfinite(value):
+        raise ValueError
+    return value
+
+
+def parse_import(text: str) -> tuple[list[IncomingValue], ItemErrors]:
+    """Parse an import file; every bad line is reported with its line number (header = 1)."""
+    errors = ItemErrors("line")
+    text = text.removeprefix("\ufeff")
+    header_line = text.split("\n", 1)[0]
+    delimiter = _delimiter(header_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        errors.add(1, None, "The file is empty: expected a header line " + ",".join(IMPORT_COLUMNS), "empty")
+        return [], errors
+    unknown = [name for name in header if name not in IMPORT_COLUMNS]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    if unknown or missing or len(set(header)) != len(header):
+        errors.add(
+            1,
+            None,
+            f"Header must be {','.join(IMPORT_COLUMNS)} (status, source and comment optional); "
+            f"unknown: {unknown or 'none'}, missing: {missing or 'none'}.",
+            "bad_header",
+        )
+        return [], errors
+    values: list[IncomingValue] = []
+    for record in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) != len(header):
+            errors.add(line, None, f"Expected {len(header)} cells, found {len(record)}.", "cell_count")
+            continue
+        row = dict(zip(header, record, strict=True))
+        value = _parse_row(row, line, delimiter == ";", errors)
+        if value is not None:
+            values.append(value)
+    return values, errors
+
+
+def _parse_row(
+    row: dict[str, str], line: int, decimal_comma: bool, errors: ItemErrors
+) -> IncomingValue | None:
+    before = len(errors.items)
+    indicator_id = period = value = None
+    try:
+        indicator_id = uuid.UUID(row["indicator_id"].strip())
+    except ValueError:
+        errors.add(line, "indicator_id", "Not a valid indicator id (UUID).", "uuid_parsing")
+    try:
+        period = parse_period(row["period"])
+    except PeriodError as exc:
+        errors.add(line, "period", str(exc), "period")
+    try:
+        value = _number(row["value"], decimal_comma)
+    except ValueError:
+        errors.add(line, "value", f"Not a finite number: {row['value']!r}.", "float_parsing")
+    status = (row.get("status") or "").strip() or ObservationStatus.final.value
+    if status not in STATUSES:
+        errors.add(line, "status", f"Status must be one of {', '.join(sorted(STATUSES))}.", "enum")
+    texts = {}
+    for field, limit in MAX_TEXT.items():
+        texts[field] = (row.get(field) or "").strip() or None
+        if texts[field] is not None and len(texts[field]) > limit:
+            errors.add(line, field, f"At most {limit} characters.", "string_too_long")
+    if len(errors.items) > before:
+        return None
+    return IncomingValue(
+        position=line,
+        indicator_id=indicator_id,
+        period_start=period[0],
+        period_end=period[1],
+        value=value,
+        status=status,
+        source=texts["source"],
+        comment=texts["comment"],
+    )
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    """A cell that a spreadsheet shows as text instead of running it as a formula (OWASP)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def write_csv(columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """CSV text, chunk by chunk, so that a long export is streamed in constant memory."""
+    columns = list(columns)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns)
+    for count, row in enumerate(rows, start=1):
+        writer.writerow([safe_cell(row.get(column)) for column in columns])
+        if count % 1000 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

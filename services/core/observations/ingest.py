@@ -1,0 +1,265 @@
+"""Recording observations, one or ten thousand at a time, all-or-nothing.
+
+Every item is checked against its indicator before anything is written; then new values are
+inserted, changed ones updated, and each write appends a revision, in a few set-based
+statements whatever the size of the batch.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.alliances.models import Alliance, AllianceCatalyst
+from services.core.auth.principal import Principal
+from services.core.clock import utcnow
+from services.core.errors import Forbidden, Invalid
+from services.core.ids import new_id
+from services.core.indicators.models import Indicator
+from services.core.observations.models import Observation, ObservationRevision
+from services.core.vocabularies import IndicatorStatus, MeasureType
+
+MAX_BATCH_ITEMS = 10_000
+VALUE_FIELDS = ("value", "status", "source", "comment")
+
+
+@dataclass(slots=True)
+class IncomingValue:
+    position: int  # index in a JSON batch, line number in a CSV file
+    indicator_id: uuid.UUID
+    period_start: date
+    period_end: date
+    value: float
+    status: str
+    source: str | None
+    comment: str | None
+
+
+@dataclass
+class IngestResult:
+    created: int
+    updated: int
+    unchanged: int
+    observations: list[dict[str, Any]]
+
+
+class ItemErrors:
+    """Errors of a bulk request, each pinned to its item index or CSV line."""
+
+    def __init__(self, position_kind: Literal["index", "line", "single"]) -> None:
+        self.position_kind = position_kind
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, position: int, field: str | None, msg: str, code: str) -> None:
+        if self.position_kind == "single":
+            self.items.append({"loc": ["body", field or "period"], "msg": msg, "code": code})
+            return
+        head: list[str | int] = ["body", position] if self.position_kind == "index" else ["line", position]
+        loc = head + ([field] if field else [])
+        self.items.append({"loc": loc, "msg": msg, "code": code, self.position_kind: position})
+
+    def raise_if_any(self) -> None:
+        if self.items and self.position_kind == "single":
+            raise Invalid(self.items[0]["msg"], errors=self.items)
+        if self.items:
+            self.items.sort(key=lambda item: item[self.position_kind])
+            where = "items" if self.position_kind == "index" else "lines"
+            positions = sorted({item[self.position_kind] for item in self.items})
+            shown = ", ".join(str(p) for p in positions[:20]) + (", ..." if len(positions) > 20 else "")
+            raise Invalid(
+                f"{len(positions)} {where} rejected ({shown}); nothing was written.", errors=self.items
+            )
+
+
+def check_value(indicator: Indicator, value: float) -> str | None:
+    """Why `value` cannot be a value of `indicator`, or None when it can."""
+    if indicator.measure_type == MeasureType.ordinal and not (
+        indicator.scale_min <= value <= indicator.scale_max
+    ):
+        return f"Outside the indicator's scale [{indicator.scale_min:g}, {indicator.scale_max:g}]."
+    if indicator.measure_type == MeasureType.binary and value not in (0, 1):
+        return "A binary indicator takes 0 or 1."
+    return None
+
+
+async def _writable_indicators(
+    session: AsyncSession, principal: Principal, indicator_ids: set[uuid.UUID]
+) -> tuple[dict[uuid.UUID, Indicator], set[uuid.UUID]]:
+    """The live indicators among `indicator_ids`, and those the caller may not write."""
+    rows = await session.execute(
+        select(Indicator)
+        .join(Alliance, Alliance.id == Indicator.alliance_id)
+        .where(Indicator.id.in_(indicator_ids), Alliance.deleted_at.is_(None))
+    )
+    indicators = {indicator.id: indicator for indicator in rows.scalars()}
+    forbidden: set[uuid.UUID] = set()
+    if not principal.is_staff:
+        alliance_ids = {indicator.alliance_id for indicator in indicators.values()}
+        convened = set(
+            (
+                await session.scalars(
+                    select(AllianceCatalyst.alliance_id).where(
+                        AllianceCatalyst.alliance_id.in_(alliance_ids),
+                        AllianceCatalyst.catalyst_id == principal.catalyst_id,
+                    )
+                )
+            ).all()
+        )
+        forbidden = {i.id for i in indicators.values() if i.alliance_id not in convened}
+    return indicators, forbidden
+
+
+async def _current_values(
+    session: AsyncSession, values: list[IncomingValue]
+) -> dict[tuple[uuid.UUID, date, date], dict[str, Any]]:
+    indicator_ids = {v.indicator_id for v in values}
+    first = min(v.period_start for v in values)
+    last = max(v.period_end for v in values)
+    columns = Observation.__table__.c
+    rows = await session.execute(
+        select(columns).where(
+            columns.indicator_id.in_(indicator_ids),
+            columns.period_start >= first,
+            columns.period_end <= last,
+        )
+    )
+    return {(row.indicator_id, row.period_start, row.period_end): dict(row._mapping) for row in rows}
+
+
+async def ingest(
+    session: AsyncSession,
+    principal: Principal,
+    values: list[IncomingValue],
+    errors: ItemErrors,
+    *,
+    dry_run: bool = False,
+) -> IngestResult:
+    """Check every value, then record them all or none. `errors` may already hold parse errors."""
+    principal.require_write()
+    indicators, forbidden = await _writable_indicators(session, principal, {v.indicator_id for v in values})
+    refused = sorted({v.position for v in values if v.indicator_id in forbidden})
+    if refused:
+        raise Forbidden(
+            f"This key's catalyst does not convene the alliance of the indicator of {errors.position_kind}s "
+            + ", ".join(str(p) for p in refused[:20])
+            + "; nothing was written."
+        )
+    seen: dict[tuple[uuid.UUID, date, date], int] = {}
+    for v in values:
+        indicator = indicators.get(v.indicator_id)
+        if indicator is None:
+            errors.add(v.position, "indicator_id", "Unknown indicator.", "unknown_indicator")
+            continue
+        if indicator.status == IndicatorStatus.archived:
+            errors.add(v.position, "indicator_id", "This indicator is archived.", "indicator_archived")
+            continue
+        problem = check_value(indicator, v.value)
+        if problem:
+            errors.add(v.position, "value", problem, "value_out_of_range")
+        key = (v.indicator_id, v.period_start, v.period_end)
+        if key in seen:
+            errors.add(
+                v.position,
+                "period",
+                f"Same indicator and period as {errors.position_kind} {seen[key]}.",
+                "duplicate_period",
+            )
+        else:
+            seen[key] = v.position
+    errors.raise_if_any()
+    if not values:
+        return IngestResult(0, 0, 0, [])
+
+    current = await _current_values(session, values)
+    now = utcnow()
+    recorded_by = principal.key_id
+    new_rows: list[dict[str, Any]] = []
+    changed_rows: list[dict[str, Any]] = []
+    result_rows: list[dict[str, Any]] = []
+    unchanged = 0
+    for v in values:
+        incoming = {"value": v.value, "status": v.status, "source": v.source, "comment": v.comment}
+        existing = current.get((v.indicator_id, v.period_start, v.period_end))
+        if existing is None:
+            row = {
+                "id": new_id(),
+                "indicator_id": v.indicator_id,
+                "period_start": v.period_start,
+                "period_end": v.period_end,
+                **incoming,
+                "revision": 1,
+                "recorded_at": now,
+                "recorded_by": recorded_by,
+            }
+            new_rows.append(row)
+        elif all(existing[field] == incoming[field] for field in VALUE_FIELDS):
+            unchanged += 1
+            row = existing
+        else:
+            row = (
+                existing
+                | incoming
+                | {
+                    "revision": existing["revision"] + 1,
+                    "recorded_at": now,
+                    "recorded_by": recorded_by,
+                }
+            )
+            changed_rows.append(row)
+        result_rows.append(row)
+
+    if not dry_run:
+        await _write(session, new_rows, changed_rows)
+    return IngestResult(
+        created=len(new_rows),
+        updated=len(changed_rows),
+        unchanged=unchanged,
+        observations=[] if dry_run else result_rows,
+    )
+
+
+async def _write(
+    session: AsyncSession, new_rows: list[dict[str, Any]], changed_rows: list[dict[str, Any]]
+) -> None:
+    if new_rows:
+        await session.execute(insert(Observation.__table__), new_rows)
+    if changed_rows:
+        table = Observation.__table__
+        await session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                {
+                    field: bindparam(f"b_{field}")
+                    for field in (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")
+                }
+            ),
+            [
+                {
+                    "b_id": row["id"],
+                    **{f"b_{f}": row[f] for f in (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")},
+                }
+                for row in changed_rows
+            ],
+        )
+    revisions = [
+        {
+            "observation_id": row["id"],
+            "indicator_id": row["indicator_id"],
+            "period_start": row["period_start"],
+            "period_end": row["period_end"],
+            "value": row["value"],
+            "status": row["status"],
+            "source": row["source"],
+            "comment": row["comment"],
+            "revision": row["revision"],
+            "recorded_at": row["recorded_at"],
+            "recorded_by": row["recorded_by"],
+        }
+        for row in (*new_rows, *changed_rows)
+    ]
+    if revisions:
+        await session.execute(insert(ObservationRevision.__table__), revisions)

@@ -1,0 +1,56 @@
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from services.core.db import UTCDateTime
+from services.core.models_base import id_field, serial_id_column
+
+
+class ObservationValue(SQLModel):
+    """What one revision of an observation says."""
+
+    value: float
+    status: str = Field(max_length=16)
+    source: str | None = Field(default=None, max_length=500)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class Observation(ObservationValue, table=True):
+    """The current value of an indicator for one period: one row per (indicator, period).
+
+    A correction updates this row and appends a revision; the revisions keep every value
+    ever reported, so nothing is lost.
+    """
+
+    __tablename__ = "observations"
+    __table_args__ = (
+        UniqueConstraint("indicator_id", "period_start", "period_end"),
+        Index("ix_observations_indicator_period_end", "indicator_id", "period_end"),
+    )
+
+    id: uuid.UUID = id_field()
+    indicator_id: uuid.UUID = Field(foreign_key="indicators.id")
+    period_start: date
+    period_end: date
+    revision: int = 1
+    recorded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recorded_by: uuid.UUID | None = None
+
+
+class ObservationRevision(ObservationValue, table=True):
+    __tablename__ = "observation_revisions"
+    __table_args__ = (
+        UniqueConstraint("observation_id", "revision"),
+        Index("ix_observation_revisions_indicator_period_end", "indicator_id", "period_end"),
+    )
+
+    id: int | None = Field(default=None, sa_column=serial_id_column())
+    observation_id: uuid.UUID = Field(foreign_key="observations.id")
+    indicator_id: uuid.UUID = Field(foreign_key="indicators.id")
+    period_start: date
+    period_end: date
+    revision: int
+    recorded_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    recorded_by: uuid.UUID | None = None

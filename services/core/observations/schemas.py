@@ -1,0 +1,56 @@
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from services.core.indicators.schemas import Number
+from services.core.observations.periods import PERIOD_FORMS
+from services.core.schemas_base import InputModel, OutputModel
+from services.core.vocabularies import ObservationStatus
+
+PeriodText = Annotated[
+    str,
+    StringConstraints(max_length=10),
+    Field(description=f"The period: {PERIOD_FORMS}. Sets period_start and period_end."),
+]
+Source = Annotated[str, StringConstraints(max_length=500)]
+Comment = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class ObservationCreate(InputModel):
+    period: PeriodText | None = None
+    period_start: date | None = None
+    period_end: date | None = None
+    value: Number
+    status: ObservationStatus = ObservationStatus.final
+    source: Source | None = None
+    comment: Comment | None = None
+
+
+class BatchObservation(ObservationCreate):
+    indicator_id: uuid.UUID
+
+
+class ObservationRead(OutputModel):
+    id: uuid.UUID = Field(description="Stays the same across corrections.")
+    indicator_id: uuid.UUID
+    period_start: date
+    period_end: date
+    value: float
+    status: ObservationStatus
+    source: str | None
+    comment: str | None
+    revision: int
+    recorded_at: datetime
+    recorded_by: uuid.UUID | None = Field(description="The API key that recorded this value.")
+
+
+class BatchResult(BaseModel):
+    dry_run: bool
+    created: int = Field(description="New (indicator, period) values.")
+    updated: int = Field(description="Corrections: a new revision of an existing value.")
+    unchanged: int = Field(description="Items identical to the current value: nothing recorded.")
+    items: list[ObservationRead] = Field(
+        description="The stored values, in the order given (empty on a dry run)."
+    )

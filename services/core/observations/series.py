@@ -1,0 +1,130 @@
+"""Reading values back: an indicator's series (as it is now, or as it was known at an instant)
+and the revision history of one value."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.errors import Invalid, NotFound
+from services.core.indicators.models import Indicator
+from services.core.observations.models import Observation, ObservationRevision
+from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
+
+Granularity = Literal["month", "quarter", "year"]
+SERIES_FIELDS = (
+    "indicator_id",
+    "period_start",
+    "period_end",
+    "value",
+    "status",
+    "source",
+    "comment",
+    "revision",
+    "recorded_at",
+    "recorded_by",
+)
+
+
+def _bucket(period_end: date, granularity: Granularity) -> tuple[int, int]:
+    if granularity == "year":
+        return (period_end.year, 0)
+    if granularity == "quarter":
+        return (period_end.year, (period_end.month - 1) // 3)
+    return (period_end.year, period_end.month)
+
+
+def _sort_key(row: dict[str, Any]) -> tuple:
+    return (row["period_end"], row["period_start"], str(row["id"]))
+
+
+async def _rows_now(session: AsyncSession, indicator_id: uuid.UUID, start, end) -> list[dict[str, Any]]:
+    table = Observation.__table__
+    statement = select(table).where(table.c.indicator_id == indicator_id)
+    if start is not None:
+        statement = statement.where(table.c.period_end >= start)
+    if end is not None:
+        statement = statement.where(table.c.period_end <= end)
+    return [dict(row._mapping) for row in await session.execute(statement)]
+
+
+async def _rows_as_of(
+    session: AsyncSession, indicator_id: uuid.UUID, start, end, as_of: datetime
+) -> list[dict[str, Any]]:
+    """Each value as the latest revision recorded at or before `as_of` says."""
+    table = ObservationRevision.__table__
+    known = (
+        select(table.c.observation_id, func.max(table.c.revision).label("revision"))
+        .where(table.c.indicator_id == indicator_id, table.c.recorded_at <= as_of)
+        .group_by(table.c.observation_id)
+        .subquery()
+    )
+    statement = select(table).join(
+        known,
+        and_(table.c.observation_id == known.c.observation_id, table.c.revision == known.c.revision),
+    )
+    if start is not None:
+        statement = statement.where(table.c.period_end >= start)
+    if end is not None:
+        statement = statement.where(table.c.period_end <= end)
+    rows = []
+    for row in await session.execute(statement):
+        data = dict(row._mapping)
+        data["id"] = data.pop("observation_id")
+        rows.append(data)
+    return rows
+
+
+async def read_series(
+    session: AsyncSession,
+    indicator: Indicator,
+    *,
+    start: date | None,
+    end: date | None,
+    as_of: datetime | None,
+    granularity: Granularity | None,
+) -> list[dict[str, Any]]:
+    """The values of an indicator, oldest period first, optionally the last of each bucket."""
+    if start is not None and end is not None and end < start:
+        raise Invalid.field(["query", "to"], "`to` is before `from`.", "date_order")
+    if as_of is None:
+        rows = await _rows_now(session, indicator.id, start, end)
+    else:
+        rows = await _rows_as_of(session, indicator.id, start, end, as_of)
+    rows.sort(key=_sort_key)
+    if granularity is not None:
+        last_of_bucket: dict[tuple[int, int], dict[str, Any]] = {}
+        for row in rows:  # sorted: a later row of the same bucket replaces an earlier one
+            last_of_bucket[_bucket(row["period_end"], granularity)] = row
+        rows = list(last_of_bucket.values())
+    return rows
+
+
+def page_of_series(rows: list[dict[str, Any]], cursor: str | None, limit: int):
+    if cursor is not None:
+        after = decode_cursor(cursor)
+        rows = [row for row in rows if "|".join(map(str, _sort_key(row))) > after]
+    page = rows[:limit]
+    next_cursor = encode_cursor("|".join(map(str, _sort_key(page[-1])))) if len(rows) > limit else None
+    return page, next_cursor
+
+
+async def get_observation(session: AsyncSession, observation_id: uuid.UUID) -> Observation:
+    observation = await session.get(Observation, observation_id)
+    if observation is None:
+        raise NotFound("No observation with this id.")
+    return observation
+
+
+async def list_history(session: AsyncSession, observation: Observation, *, cursor: str | None, limit: int):
+    statement = select(ObservationRevision).where(ObservationRevision.observation_id == observation.id)
+    statement = paginate(statement, ObservationRevision.revision, cursor, limit, parse=int)
+    rows = list((await session.scalars(statement)).all())
+    return page_of(rows, limit, key=lambda revision: revision.revision)
+
+
+def revision_as_observation(revision: ObservationRevision) -> dict[str, Any]:
+    """A revision in the shape of an observation: its id is the observation's, stable across revisions."""
+    return {"id": revision.observation_id} | {field: getattr(revision, field) for field in SERIES_FIELDS}
