@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from services.api.deps import reject_unknown_query_parameters
+from services.api.idempotency import IdempotencyMiddleware
 from services.api.openapi import build_openapi, operation_id
 from services.api.problems import install_problem_handlers
 from services.api.routes import (
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = create_session_factory(engine)
     install_problem_handlers(app)
+    app.add_middleware(IdempotencyMiddleware)
     for router in ROUTERS:
         app.include_router(router)
     app.openapi = lambda: build_openapi(app)

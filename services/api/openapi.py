@@ -14,6 +14,16 @@ from services.core.observations.schemas import BatchObservation
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
+IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Any unique string (a UUID). A retry with the same key and body returns the first "
+    "response; the same key with another body is refused (422); kept at least 24 hours, per API key.",
+}
+
+
 def operation_id(route: APIRoute) -> str:
     """The route function's name: snake_case, unique, and stable across refactors of paths."""
     return route.name
@@ -54,8 +64,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
     for path_item in schema.get("paths", {}).values():
-        for operation in path_item.values():
+        for method, operation in path_item.items():
             _document_errors(operation)
+            if method == "post":
+                operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
     app.openapi_schema = schema
     return schema
 

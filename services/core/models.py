@@ -9,6 +9,7 @@ from services.core.alliances.models import (
 )
 from services.core.auth.models import ApiKey
 from services.core.catalysts.models import Catalyst, CatalystTrade
+from services.core.idempotency.models import IdempotencyRecord
 from services.core.indicators.models import Indicator, IndicatorRevision
 from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
@@ -23,6 +24,7 @@ __all__ = [
     "ApiKey",
     "Catalyst",
     "CatalystTrade",
+    "IdempotencyRecord",
     "Indicator",
     "IndicatorRevision",
     "Observation",

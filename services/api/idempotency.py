@@ -1,0 +1,148 @@
+"""`Idempotency-Key` on every POST: a retry with the same body gets the first response.
+
+An ASGI middleware, because it must see the raw body (to tell a retry from another request)
+and the complete response (to replay it), whatever the route.
+"""
+
+import hashlib
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.api.bodies import MAX_BULK_BODY_BYTES
+from services.api.problems import problem_response
+from services.core.idempotency import service
+
+HEADER = b"idempotency-key"
+REPLAYED_HEADERS = ("content-type", "location", "etag", "cache-control")
+# Responses not worth replaying: the client should be free to retry them.
+NOT_STORED = {401, 408, 409, 429}
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _owner(authorization: str | None) -> str | None:
+    if not authorization or not authorization.lower().startswith("bearer "):
+        return None
+    return hashlib.sha256(authorization[7:].strip().encode()).hexdigest()
+
+
+class IdempotencyMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        key = _header(scope, HEADER)
+        owner = _owner(_header(scope, b"authorization"))
+        if key is None or owner is None:
+            # Without a key there is nothing to remember; without credentials the request
+            # will be refused anyway.
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            await problem_response(
+                request, 400, "Idempotency-Key must be 1 to 255 printable characters.", slug="bad-request"
+            )(scope, receive, send)
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await problem_response(
+                request, 413, "The body is larger than the limit of 16 MiB.", slug="content-too-large"
+            )(scope, receive, send)
+            return
+        factory = scope["app"].state.session_factory
+        fingerprint = service.request_fingerprint(
+            "POST", scope["path"], scope.get("query_string", b"").decode("latin-1"), body
+        )
+        claim = await service.claim(factory, owner, key, fingerprint)
+        if claim.conflict == "mismatch":
+            await problem_response(
+                request,
+                422,
+                "This Idempotency-Key was already used with another request: use a new key.",
+                slug="idempotency-key-reused",
+            )(scope, receive, send)
+            return
+        if claim.conflict == "in_progress":
+            await problem_response(
+                request,
+                409,
+                "A request with this Idempotency-Key is still being processed; retry later.",
+                slug="idempotency-key-in-progress",
+                headers={"Retry-After": "1"},
+            )(scope, receive, send)
+            return
+        if claim.replay is not None:
+            await _replay(claim.replay, send)
+            return
+        await self._run_and_record(scope, body, send, factory, claim.record_id)
+
+    async def _run_and_record(self, scope, body: bytes, send: Send, factory, record_id) -> None:
+        sent = False
+
+        async def replay_body() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.disconnect"}
+
+        status = 500
+        headers: dict[str, str] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                for name, value in message.get("headers", []):
+                    if name.decode("latin-1").lower() in REPLAYED_HEADERS:
+                        headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, replay_body, capture)
+        except BaseException:
+            await service.release(factory, record_id)
+            raise
+        if status >= 500 or status in NOT_STORED:
+            await service.release(factory, record_id)
+        else:
+            await service.complete(factory, record_id, status, headers, b"".join(chunks))
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BULK_BODY_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+async def _replay(record, send: Send) -> None:
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in record.response_headers.items()
+    ]
+    headers.append((b"idempotent-replayed", b"true"))
+    headers.append((b"content-length", str(len(record.response_body)).encode()))
+    await send({"type": "http.response.start", "status": record.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": record.response_body})
