@@ -1,0 +1,131 @@
+"""Load the demo dataset (`observatoire seed-demo`).
+
+Idempotent: every object gets a deterministic id (territories: their code) and an object
+that already exists is left alone, so a second run adds nothing.
+
+Every object goes through its Create schema and its domain service, exactly as an API
+request would, so the same validation applies. The services generate random ids: the
+deterministic one is given to the new row just before the service's flush inserts it.
+"""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.alliances.models import Alliance, AllianceMember
+from services.core.alliances.schemas import AllianceCreate, MemberCreate
+from services.core.alliances.service import add_member, create_alliance
+from services.core.auth.principal import Principal
+from services.core.catalysts.models import Catalyst
+from services.core.catalysts.schemas import CatalystCreate
+from services.core.catalysts.service import create_catalyst
+from services.core.config import Settings
+from services.core.db import create_engine, create_session_factory, session_scope
+from services.core.demo.data import ALLIANCES, CATALYSTS, ORGANISATIONS, TERRITORIES
+from services.core.organisations.models import Organisation
+from services.core.organisations.schemas import OrganisationCreate
+from services.core.organisations.service import create_organisation
+from services.core.territories.models import Territory
+from services.core.territories.schemas import TerritoryCreate
+from services.core.territories.service import create_territory
+from services.core.vocabularies import ApiKeyScope
+
+# Never change it: the ids of the demo objects derive from it.
+DEMO_NAMESPACE = uuid.UUID("5b0f7c9e-3d1a-5e64-9a57-0b5e8a1c2d40")
+
+STAFF = Principal(key_id=uuid.UUID(int=0), scope=ApiKeyScope.staff, catalyst_id=None)
+
+
+def demo_id(kind: str, slug: str) -> uuid.UUID:
+    """The id of a demo object, e.g. `demo_id("catalyst", "ateliers-du-val")`."""
+    return uuid.uuid5(DEMO_NAMESPACE, f"{kind}:{slug}")
+
+
+def member_id(alliance_slug: str, organisation_slug: str) -> uuid.UUID:
+    return demo_id("member", f"{alliance_slug}:{organisation_slug}")
+
+
+async def seed_demo(settings: Settings) -> dict[str, int]:
+    """Load the demo dataset in one transaction; returns how many objects of each kind were added."""
+    engine = create_engine(settings)
+    try:
+        async with session_scope(create_session_factory(engine)) as session:
+            return await load_demo(session)
+    finally:
+        await engine.dispose()
+
+
+async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict[str, int]:
+    added = {"territories": 0, "catalysts": 0, "organisations": 0, "alliances": 0, "members": 0}
+
+    for data in TERRITORIES:
+        payload = TerritoryCreate.model_validate(data)
+        if await session.get(Territory, payload.code) is None:
+            # One at a time: the service flushes, and the next one may be its child.
+            await create_territory(session, payload)
+            added["territories"] += 1
+
+    for slug, data in CATALYSTS.items():
+        payload = CatalystCreate.model_validate(data)
+        catalyst_id = demo_id("catalyst", slug)
+        if await session.get(Catalyst, catalyst_id) is None:
+            with _preset_id(session, Catalyst, catalyst_id):
+                await create_catalyst(session, principal, payload)
+            added["catalysts"] += 1
+
+    for slug, data in ORGANISATIONS.items():
+        payload = OrganisationCreate.model_validate(data)
+        organisation_id = demo_id("organisation", slug)
+        if await session.get(Organisation, organisation_id) is None:
+            with _preset_id(session, Organisation, organisation_id):
+                await create_organisation(session, principal, payload)
+            added["organisations"] += 1
+
+    for slug, data in ALLIANCES.items():
+        fields = {key: value for key, value in data.items() if key not in ("catalysts", "members")}
+        fields["catalyst_ids"] = [demo_id("catalyst", catalyst) for catalyst in data["catalysts"]]
+        payload = AllianceCreate.model_validate(fields)
+        alliance_id = demo_id("alliance", slug)
+        alliance = await session.get(Alliance, alliance_id)
+        if alliance is None:
+            with _preset_id(session, Alliance, alliance_id):
+                alliance = await create_alliance(session, principal, payload)
+            added["alliances"] += 1
+        for member in data["members"]:
+            fields = {key: value for key, value in member.items() if key != "organisation"}
+            fields["organisation_id"] = demo_id("organisation", member["organisation"])
+            payload = MemberCreate.model_validate(fields)
+            identifier = member_id(slug, member["organisation"])
+            if await session.get(AllianceMember, identifier) is None:
+                with _preset_id(session, AllianceMember, identifier):
+                    await add_member(session, principal, alliance, payload)
+                added["members"] += 1
+
+    return added
+
+
+@contextmanager
+def _preset_id(session: AsyncSession, model: type, wanted: uuid.UUID) -> Iterator[None]:
+    """Give `wanted` as id to the `model` row that the service inside the block creates.
+
+    The id is set in `before_flush`, while the row is still pending: nothing has been
+    written yet, and child rows take their foreign key from it during that same flush.
+    """
+    assigned: list = []
+
+    def assign(sync_session, _context, _instances) -> None:
+        for instance in sync_session.new:
+            if isinstance(instance, model):
+                instance.id = wanted
+                assigned.append(instance)
+
+    event.listen(session.sync_session, "before_flush", assign)
+    try:
+        yield
+    finally:
+        event.remove(session.sync_session, "before_flush", assign)
+    if len(assigned) != 1:
+        raise RuntimeError(f"expected the service to create one {model.__name__}, got {len(assigned)}")

@@ -1,0 +1,209 @@
+"""The whole method on arrays: from indicators and observation revisions to score rows.
+
+Pure: no I/O. The worker loads the arrays with a few set-based queries, calls `score_all`
+once, and writes the rows it returns.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from services.core.scoring.aggregate import band, cell_score_draws, cell_scores, draw_multipliers
+from services.core.scoring.config import AXES, MethodologyConfig
+from services.core.scoring.normalise import (
+    RULE_NONE,
+    UNSCORABLE_REASON,
+    IndicatorRules,
+    applicable_rule,
+    normalise,
+)
+from services.core.scoring.rollup import group_draw_means, group_statistics
+from services.core.scoring.selection import select_values
+
+N_AXES = len(AXES)
+DECIMALS = 6
+
+
+@dataclass(frozen=True)
+class Observations:
+    """Candidate observation revisions (parallel arrays). Dates in days, `recorded` any monotonic unit."""
+
+    indicator: np.ndarray
+    period_start: np.ndarray
+    period_end: np.ndarray
+    recorded: np.ndarray
+    revision: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def empty(cls) -> "Observations":
+        nothing = np.array([], dtype=np.int64)
+        return cls(nothing, nothing, nothing, nothing, nothing, np.array([], dtype=float))
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Roll-up groups: G groups by (subject_type, subject_id), memberships as (group, alliance) pairs."""
+
+    subject_type: list[str]
+    subject_id: list[str | None]
+    member_group: np.ndarray
+    member_alliance: np.ndarray
+
+
+@dataclass(frozen=True)
+class ScoringInput:
+    alliance_ids: list[str]
+    indicator_ids: list[str]
+    indicator_alliance: np.ndarray
+    indicator_axis: np.ndarray
+    indicator_weight: np.ndarray
+    rules: IndicatorRules
+    observations: Observations
+    groups: Groups
+    as_of: int  # T, in days
+    known_at: int  # K, in the unit of `observations.recorded`
+    seed: int
+
+
+@dataclass
+class ScoringResult:
+    rows: list[dict] = field(default_factory=list)
+    diagnostics: dict = field(default_factory=dict)
+
+
+def _round(value: float) -> float | None:
+    return None if np.isnan(value) else round(float(value), DECIMALS)
+
+
+def _axis_scores_at(inputs: ScoringInput, config: MethodologyConfig, as_of: int, n_cells: int):
+    lookback = np.array([config.lookback_for(axis) for axis in AXES])[inputs.indicator_axis]
+    obs = inputs.observations
+    values = select_values(
+        len(inputs.indicator_ids),
+        obs.indicator,
+        obs.period_start,
+        obs.period_end,
+        obs.recorded,
+        obs.revision,
+        obs.value,
+        lookback,
+        as_of,
+        inputs.known_at,
+    )
+    indicator_scores = normalise(values, inputs.rules)
+    cells = inputs.indicator_alliance * N_AXES + inputs.indicator_axis
+    return (
+        cells,
+        indicator_scores,
+        cell_scores(cells, inputs.indicator_weight, indicator_scores, n_cells, config.coverage_threshold),
+    )
+
+
+def score_all(inputs: ScoringInput, config: MethodologyConfig) -> ScoringResult:
+    n_alliances = len(inputs.alliance_ids)
+    n_cells = n_alliances * N_AXES
+    cells, indicator_scores, now = _axis_scores_at(inputs, config, inputs.as_of, n_cells)
+    _, _, before = _axis_scores_at(inputs, config, inputs.as_of - config.trend_lag_days, n_cells)
+
+    multipliers = draw_multipliers(inputs.seed, config.mc_draws, len(inputs.indicator_ids), config.mc_noise)
+    if config.mc_noise == 0:
+        draws = np.broadcast_to(now.score, (config.mc_draws, n_cells))
+    else:
+        draws = cell_score_draws(cells, inputs.indicator_weight, indicator_scores, multipliers, now.score)
+    published = ~np.isnan(now.score)
+    lower, upper = band(draws, published)
+    delta = now.score - before.score
+
+    result = ScoringResult()
+    for alliance_index, alliance_id in enumerate(inputs.alliance_ids):
+        for axis_index, axis in enumerate(AXES):
+            c = alliance_index * N_AXES + axis_index
+            flags = ["not_measured"] if now.not_measured[c] else []
+            if now.insufficient_coverage[c]:
+                flags.append("insufficient_coverage")
+            result.rows.append(
+                {
+                    "subject_type": "alliance",
+                    "subject_id": alliance_id,
+                    "axis": axis,
+                    "score": _round(now.score[c]),
+                    "coverage": _round(now.coverage[c]),
+                    "lower": _round(lower[c]),
+                    "upper": _round(upper[c]),
+                    "delta_1y": _round(delta[c]),
+                    "flags": flags,
+                    "n_indicators": int(now.n_indicators[c]),
+                    "n_scored_indicators": int(now.n_scored[c]),
+                }
+            )
+    result.rows.extend(_group_rows(inputs, config, now.score, before.score, draws))
+
+    rule = applicable_rule(inputs.rules)
+    result.diagnostics = {
+        "unscorable_indicators": [
+            {
+                "indicator_id": inputs.indicator_ids[i],
+                "alliance_id": inputs.alliance_ids[inputs.indicator_alliance[i]],
+                "reason": UNSCORABLE_REASON,
+            }
+            for i in np.flatnonzero(rule == RULE_NONE)
+        ],
+        "indicators_without_recent_value": int(np.sum((rule != RULE_NONE) & np.isnan(indicator_scores))),
+    }
+    return result
+
+
+def _group_rows(
+    inputs: ScoringInput,
+    config: MethodologyConfig,
+    score_now: np.ndarray,
+    score_before: np.ndarray,
+    alliance_draws: np.ndarray,
+) -> list[dict]:
+    groups = inputs.groups
+    n_groups = len(groups.subject_type)
+    rows: list[dict] = []
+    if n_groups == 0:
+        return rows
+    per_axis = []
+    for axis_index in range(N_AXES):
+        alliance_cells = inputs.groups.member_alliance * N_AXES + axis_index
+        stats = group_statistics(
+            groups.member_group, score_now[alliance_cells], n_groups, config.min_group_size
+        )
+        previous = group_statistics(
+            groups.member_group, score_before[alliance_cells], n_groups, config.min_group_size
+        )
+        means = group_draw_means(alliance_draws, alliance_cells, groups.member_group, n_groups)
+        lower, upper = band(means, ~np.isnan(stats.score))
+        per_axis.append((stats, stats.score - previous.score, lower, upper))
+    for g in range(n_groups):
+        for axis_index, axis in enumerate(AXES):
+            stats, delta, lower, upper = per_axis[axis_index]
+            flags = []
+            if stats.n_scored[g] == 0:
+                flags.append("not_measured")
+            elif stats.withheld[g]:
+                flags.append("small_group")
+            rows.append(
+                {
+                    "subject_type": groups.subject_type[g],
+                    "subject_id": groups.subject_id[g],
+                    "axis": axis,
+                    "score": _round(stats.score[g]),
+                    "coverage": None,
+                    "lower": _round(lower[g]),
+                    "upper": _round(upper[g]),
+                    "delta_1y": _round(delta[g]),
+                    "flags": flags,
+                    "n_alliances": int(stats.n_alliances[g]),
+                    "n_scored": int(stats.n_scored[g]),
+                    "median": _round(stats.median[g]),
+                    "p25": _round(stats.p25[g]),
+                    "p75": _round(stats.p75[g]),
+                    "min": _round(stats.minimum[g]),
+                    "max": _round(stats.maximum[g]),
+                }
+            )
+    return rows
