@@ -55,3 +55,61 @@ async def create_organisation(client, headers, **overrides) -> dict:
 
 async def create_alliance(client, headers, catalyst_ids, **overrides) -> dict:
     return await create(client, "/v1/alliances", alliance_payload(catalyst_ids, **overrides), headers)
+
+
+def member_payload(organisation_id: str, **overrides) -> dict:
+    payload = {"organisation_id": organisation_id, "role": "member", "joined_on": "2023-01-01"}
+    payload.update(overrides)
+    return payload
+
+
+async def create_territory(
+    client, staff, code: str, level: str, parent_code: str | None, **overrides
+) -> dict:
+    payload = {"code": code, "name": f"Territoire {code}", "level": level, "parent_code": parent_code}
+    payload.update(overrides)
+    return await create(client, "/v1/territories", payload, staff)
+
+
+async def create_member(client, headers, alliance_id: str, organisation_id: str, **overrides) -> dict:
+    return await create(
+        client, f"/v1/alliances/{alliance_id}/members", member_payload(organisation_id, **overrides), headers
+    )
+
+
+async def fetch(client, path: str, headers: dict) -> dict:
+    response = await client.get(path, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def collect(client, path: str, headers: dict, limit: int = 50, **params) -> list[dict]:
+    """Every item of a paginated list, walking the cursors; fails on a repeated item."""
+    items: list[dict] = []
+    cursor = None
+    for _ in range(1000):
+        query = {**params, "limit": limit}
+        if cursor is not None:
+            query["cursor"] = cursor
+        response = await client.get(path, params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["items"]) <= limit
+        items.extend(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    else:
+        raise AssertionError("pagination never ended")
+    keys = [item.get("id", item.get("code")) for item in items]
+    assert len(keys) == len(set(keys)), "an item came back twice"
+    return items
+
+
+def ids(items: list[dict]) -> set[str]:
+    return {item["id"] for item in items}
+
+
+def locs(response) -> list[list]:
+    """The `loc` of every error of a problem response."""
+    return [error["loc"] for error in response.json().get("errors") or []]

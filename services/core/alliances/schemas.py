@@ -2,26 +2,24 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field
 
 from services.core.schemas_base import InputModel, LongText, Name, Timestamps
 from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import AllianceStatus, Domain, MemberRole, Stage
 
+
+def _unique(values: list) -> list:
+    # A field validator rather than a model one, so that the error names the field.
+    if len(set(values)) != len(values):
+        raise ValueError("duplicates are not allowed")
+    return values
+
+
 Sdg = Annotated[int, Field(ge=1, le=17)]
-CatalystIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=20)]
-Domains = Annotated[list[Domain], Field(max_length=9)]
-Sdgs = Annotated[list[Sdg], Field(max_length=17)]
-
-
-def _check_unique(values: list | None, field: str) -> None:
-    if values is not None and len(set(values)) != len(values):
-        raise ValueError(f"{field} has duplicates")
-
-
-def _check_period(start: date | None, end: date | None, start_name: str, end_name: str) -> None:
-    if start is not None and end is not None and end < start:
-        raise ValueError(f"{end_name} is before {start_name}")
+CatalystIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=20), AfterValidator(_unique)]
+Domains = Annotated[list[Domain], Field(max_length=9), AfterValidator(_unique)]
+Sdgs = Annotated[list[Sdg], Field(max_length=17), AfterValidator(_unique)]
 
 
 class AllianceCreate(InputModel):
@@ -37,13 +35,6 @@ class AllianceCreate(InputModel):
     ended_on: date | None = None
     status: AllianceStatus = AllianceStatus.active
 
-    @model_validator(mode="after")
-    def _consistent(self):
-        for field in ("catalyst_ids", "domains", "sdgs"):
-            _check_unique(getattr(self, field), field)
-        _check_period(self.started_on, self.ended_on, "started_on", "ended_on")
-        return self
-
 
 class AllianceUpdate(InputModel):
     name: Name | None = None
@@ -57,12 +48,6 @@ class AllianceUpdate(InputModel):
     started_on: date | None = None
     ended_on: date | None = None
     status: AllianceStatus | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        for field in ("catalyst_ids", "domains", "sdgs"):
-            _check_unique(getattr(self, field), field)
-        return self
 
 
 class AllianceRead(Timestamps):
@@ -86,11 +71,6 @@ class MemberCreate(InputModel):
     joined_on: date | None = None
     left_on: date | None = None
     objectives: LongText | None = Field(default=None, description="This member's own objectives.")
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        _check_period(self.joined_on, self.left_on, "joined_on", "left_on")
-        return self
 
 
 class MemberUpdate(InputModel):

@@ -63,6 +63,7 @@ def _check_dates(start: date | None, end: date | None, start_name: str, end_name
 
 async def create_alliance(session: AsyncSession, principal: Principal, payload: AllianceCreate) -> Alliance:
     principal.require_write()
+    _check_dates(payload.started_on, payload.ended_on, "started_on", "ended_on")
     await _check_catalysts(session, principal, payload.catalyst_ids)
     await require_territory(session, payload.territory_code, ["body", "territory_code"])
     alliance = Alliance(**payload.model_dump(exclude={"catalyst_ids", "domains", "sdgs"}))
@@ -147,6 +148,7 @@ async def add_member(
     session: AsyncSession, principal: Principal, alliance: Alliance, payload: MemberCreate
 ) -> AllianceMember:
     principal.require_catalyst(alliance.catalyst_ids, "this alliance")
+    _check_dates(payload.joined_on, payload.left_on, "joined_on", "left_on")
     if await session.get(Organisation, payload.organisation_id) is None:
         raise Invalid.field(["body", "organisation_id"], "Unknown organisation.", "unknown_organisation")
     member = AllianceMember(alliance_id=alliance.id, **payload.model_dump())

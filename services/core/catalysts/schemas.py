@@ -1,27 +1,25 @@
 import uuid
 from typing import Annotated
 
-from pydantic import AnyHttpUrl, Field, model_validator
+from pydantic import AfterValidator, AnyHttpUrl, Field
 
 from services.core.schemas_base import InputModel, LongText, Name, Timestamps
 from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import StructureType, Trade
 
+
+def _unique(values: list) -> list:
+    # A field validator rather than a model one, so that the error names the field.
+    if len(set(values)) != len(values):
+        raise ValueError("duplicates are not allowed")
+    return values
+
+
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 FoundedYear = Annotated[int, Field(ge=1800, le=2100)]
-Trades = Annotated[list[Trade], Field(min_length=1, max_length=4)]
+Trades = Annotated[list[Trade], Field(min_length=1, max_length=4), AfterValidator(_unique)]
 Website = Annotated[AnyHttpUrl, Field(max_length=500)]
-
-
-def _check_point(latitude, longitude) -> None:
-    if (latitude is None) != (longitude is None):
-        raise ValueError("latitude and longitude go together: give both or neither")
-
-
-def _check_unique(values: list | None, field: str) -> None:
-    if values is not None and len(set(values)) != len(values):
-        raise ValueError(f"{field} has duplicates")
 
 
 class CatalystCreate(InputModel):
@@ -35,12 +33,6 @@ class CatalystCreate(InputModel):
     description: LongText | None = None
     founded_year: FoundedYear | None = None
 
-    @model_validator(mode="after")
-    def _consistent(self):
-        _check_point(self.latitude, self.longitude)
-        _check_unique(self.trades, "trades")
-        return self
-
 
 class CatalystUpdate(InputModel):
     name: Name | None = None
@@ -52,11 +44,6 @@ class CatalystUpdate(InputModel):
     website: Website | None = None
     description: LongText | None = None
     founded_year: FoundedYear | None = None
-
-    @model_validator(mode="after")
-    def _consistent(self):
-        _check_unique(self.trades, "trades")
-        return self
 
 
 class CatalystRead(Timestamps):

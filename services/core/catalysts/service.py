@@ -33,8 +33,19 @@ async def list_mapped_catalysts(session: AsyncSession, **filters) -> list[Cataly
     return list((await session.scalars(statement)).all())
 
 
+def _check_point(latitude: float | None, longitude: float | None) -> None:
+    """A point has both coordinates or none; the error names the missing one."""
+    if (latitude is None) != (longitude is None):
+        raise Invalid.field(
+            ["body", "latitude" if latitude is None else "longitude"],
+            "latitude and longitude go together: give both or neither.",
+            "point_incomplete",
+        )
+
+
 async def create_catalyst(session: AsyncSession, principal: Principal, payload: CatalystCreate) -> Catalyst:
     principal.require_staff()
+    _check_point(payload.latitude, payload.longitude)
     await require_territory(session, payload.territory_code, ["body", "territory_code"])
     data = payload.model_dump(exclude={"trades"}, mode="json")
     catalyst = Catalyst(**data)
@@ -54,14 +65,7 @@ async def update_catalyst(
             raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
     if "territory_code" in changes:
         await require_territory(session, changes["territory_code"], ["body", "territory_code"])
-    latitude = changes.get("latitude", catalyst.latitude)
-    longitude = changes.get("longitude", catalyst.longitude)
-    if (latitude is None) != (longitude is None):
-        raise Invalid.field(
-            ["body", "latitude" if latitude is None else "longitude"],
-            "latitude and longitude go together: give both or neither.",
-            "point_incomplete",
-        )
+    _check_point(changes.get("latitude", catalyst.latitude), changes.get("longitude", catalyst.longitude))
     if "trades" in changes:
         sync_rows(catalyst.trade_rows, changes.pop("trades"), "trade", lambda t: CatalystTrade(trade=t))
     for field, value in changes.items():
