@@ -3,6 +3,7 @@
 import asyncio
 import json
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -37,6 +38,32 @@ def serve(
         log_level=settings.log_level,
         proxy_headers=True,
     )
+
+
+@app.command()
+def worker() -> None:
+    """Run an arq worker (needs REDIS_URL): aggregations and webhook deliveries."""
+    from services.worker.settings import run_worker
+
+    run_worker()
+
+
+@app.command()
+def aggregate(
+    as_of: Annotated[
+        datetime | None,
+        typer.Option("--as-of", formats=["%Y-%m-%d"], help="T, the date described (default today)."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Follow the job to its end with a progress bar.")
+    ] = False,
+) -> None:
+    """Request an aggregation job (like staff through the API)."""
+    from services.worker.cli_aggregate import request_and_follow
+
+    status = asyncio.run(request_and_follow(get_settings(), as_of.date() if as_of else None, wait))
+    if status == "failed":
+        raise typer.Exit(code=1)
 
 
 @app.command()

@@ -7,6 +7,7 @@ from services.core.auth.schemas import ApiKeyCreate
 from services.core.auth.service import create_api_key
 from services.core.config import Settings
 from services.core.db import metadata, session_scope
+from services.core.methodology.models import Methodology
 from services.core.territories.models import Territory
 from services.core.territories.reference import reference_territories
 from services.core.vocabularies import ApiKeyScope
@@ -31,14 +32,17 @@ async def app(database_url):
 
 @pytest.fixture(autouse=True)
 async def _clean_database(request):
-    """Every test starts from the migrated database: reference territories and nothing else."""
+    """Every test starts from the migrated database: reference territories, methodology 1,
+    nothing else."""
     yield
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
     async with session_scope(application.state.session_factory) as session:
         for table in reversed(metadata.sorted_tables):
-            if table.name != Territory.__tablename__:
+            if table.name == Methodology.__tablename__:
+                await session.execute(delete(table).where(table.c.version > 1))
+            elif table.name != Territory.__tablename__:
                 await session.execute(delete(table))
         custom = select(Territory.code).where(Territory.code.not_in(REFERENCE_CODES))
         # Children first: a territory cannot go while another still points at it.

@@ -27,11 +27,6 @@ BACKING_SERVICES = ("postgres", "redis")
 APP_SERVICES = ("migrate", "api", "worker")
 IMAGE = "observatoire:latest"
 
-# Commands that compose runs before the CLI has them. A name leaves this set in the change
-# that adds the command: test_pending_commands_are_still_missing fails until it does.
-PENDING_COMMANDS = {"worker"}
-
-
 def cli_commands() -> dict:
     """The CLI's commands by name. Typer ships its own copy of click, so this is a Typer group
     (not a `click.Group`) with the same `commands` mapping."""
@@ -102,20 +97,10 @@ def test_app_services_run_the_image_built_from_the_dockerfile(service):
 def test_app_service_command_is_a_cli_command(service):
     name, *arguments = command_of(service)
     commands = cli_commands()
-    if name in PENDING_COMMANDS:
-        assert name not in commands, f"`{name}` exists now: remove it from PENDING_COMMANDS"
-        return
     assert name in commands, f"{service} runs `observatoire {name}`, which the CLI does not have"
     known_options = {opt for param in commands[name].params for opt in param.opts}
     for option in (word.split("=", 1)[0] for word in arguments if word.startswith("--")):
         assert option in known_options, f"{service}: `observatoire {name}` has no option {option}"
-
-
-def test_pending_commands_are_still_missing():
-    arrived = PENDING_COMMANDS & set(cli_commands())
-    assert not arrived, f"remove {sorted(arrived)} from PENDING_COMMANDS: the CLI has them now"
-    used = {command_of(service)[0] for service in APP_SERVICES}
-    assert used >= PENDING_COMMANDS, "a pending command that compose does not run has no business here"
 
 
 def test_migrate_runs_once_before_the_api_and_the_workers():

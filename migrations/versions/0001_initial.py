@@ -1,8 +1,8 @@
-"""Registry, indicators, observations and idempotency records
+"""The schema: registry, indicators, observations, jobs, snapshots, webhooks
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-26 11:27:16.942616
+Create Date: 2026-11-26 11:32:49.724680
 """
 
 from collections.abc import Sequence
@@ -39,6 +39,29 @@ def upgrade() -> None:
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_idempotency_records_completed_at'), ['completed_at'], unique=False)
 
+    op.create_table('methodologies',
+    sa.Column('version', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('config', sa.JSON(), nullable=False),
+    sa.Column('config_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('version', name=op.f('pk_methodologies'))
+    )
+    op.create_table('outbox',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('task', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('args', sa.JSON(), nullable=False),
+    sa.Column('job_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('available_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('dispatched_at', services.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_outbox_pending', ['dispatched_at', 'available_at'], unique=False)
+
     op.create_table('territories',
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
@@ -56,6 +79,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_territories_level'), ['level'], unique=False)
         batch_op.create_index(batch_op.f('ix_territories_parent_code'), ['parent_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_territories_path'), ['path'], unique=False)
+
+    op.create_table('webhook_subscriptions',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('url', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('events', sa.JSON(), nullable=False),
+    sa.Column('secret', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_subscriptions'))
+    )
+    op.create_table('aggregation_jobs',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('progress', sa.Float(), nullable=False),
+    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
+    sa.Column('as_of', sa.Date(), nullable=True),
+    sa.Column('methodology_version', sa.Integer(), nullable=False),
+    sa.Column('parameters_key', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('snapshot_id', sa.Uuid(), nullable=True),
+    sa.Column('requested_by', sa.Uuid(), nullable=True),
+    sa.Column('trigger', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('cancel_requested', sa.Boolean(), nullable=False),
+    sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', services.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', services.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', services.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['methodology_version'], ['methodologies.version'], name=op.f('fk_aggregation_jobs_methodology_version_methodologies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_aggregation_jobs'))
+    )
+    with op.batch_alter_table('aggregation_jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_aggregation_jobs_active', ['parameters_key', 'status'], unique=False)
 
     op.create_table('alliances',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -97,6 +154,40 @@ def upgrade() -> None:
     with op.batch_alter_table('catalysts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalysts_structure_type'), ['structure_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalysts_territory_code'), ['territory_code'], unique=False)
+
+    op.create_table('snapshots',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('as_of', sa.Date(), nullable=False),
+    sa.Column('methodology_version', sa.Integer(), nullable=False),
+    sa.Column('methodology_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('input_watermark', sa.JSON(), nullable=False),
+    sa.Column('counts', sa.JSON(), nullable=False),
+    sa.Column('diagnostics', sa.JSON(), nullable=False),
+    sa.Column('job_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['methodology_version'], ['methodologies.version'], name=op.f('fk_snapshots_methodology_version_methodologies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_snapshots')),
+    sa.UniqueConstraint('job_id', name=op.f('uq_snapshots_job_id'))
+    )
+    with op.batch_alter_table('snapshots', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_snapshots_content_hash'), ['content_hash'], unique=False)
+
+    op.create_table('webhook_deliveries',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('subscription_id', sa.Uuid(), nullable=False),
+    sa.Column('event_type', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', services.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_status_code', sa.Integer(), nullable=True),
+    sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['subscription_id'], ['webhook_subscriptions.id'], name=op.f('fk_webhook_deliveries_subscription_id_webhook_subscriptions')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_deliveries'))
+    )
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_deliveries_subscription_id'), ['subscription_id'], unique=False)
 
     op.create_table('alliance_catalysts',
     sa.Column('alliance_id', sa.Uuid(), nullable=False),
@@ -165,6 +256,47 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_organisations_actor_type'), ['actor_type'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisations_siren'), ['siren'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisations_territory_code'), ['territory_code'], unique=False)
+
+    op.create_table('snapshot_scores',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('snapshot_id', sa.Uuid(), nullable=False),
+    sa.Column('subject_type', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('subject_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('axis', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('score', sa.Float(), nullable=True),
+    sa.Column('coverage', sa.Float(), nullable=True),
+    sa.Column('lower', sa.Float(), nullable=True),
+    sa.Column('upper', sa.Float(), nullable=True),
+    sa.Column('delta_1y', sa.Float(), nullable=True),
+    sa.Column('flags', sa.JSON(), nullable=False),
+    sa.Column('n_indicators', sa.Integer(), nullable=True),
+    sa.Column('n_scored_indicators', sa.Integer(), nullable=True),
+    sa.Column('n_alliances', sa.Integer(), nullable=True),
+    sa.Column('n_scored', sa.Integer(), nullable=True),
+    sa.Column('median', sa.Float(), nullable=True),
+    sa.Column('p25', sa.Float(), nullable=True),
+    sa.Column('p75', sa.Float(), nullable=True),
+    sa.Column('min', sa.Float(), nullable=True),
+    sa.Column('max', sa.Float(), nullable=True),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['snapshots.id'], name=op.f('fk_snapshot_scores_snapshot_id_snapshots')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_snapshot_scores'))
+    )
+    with op.batch_alter_table('snapshot_scores', schema=None) as batch_op:
+        batch_op.create_index('ix_snapshot_scores_lookup', ['snapshot_id', 'subject_type', 'subject_id', 'axis'], unique=False)
+
+    op.create_table('webhook_attempts',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('delivery_id', sa.Uuid(), nullable=False),
+    sa.Column('attempt', sa.Integer(), nullable=False),
+    sa.Column('attempted_at', services.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('duration_ms', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['delivery_id'], ['webhook_deliveries.id'], name=op.f('fk_webhook_attempts_delivery_id_webhook_deliveries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook_attempts'))
+    )
+    with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_webhook_attempts_delivery_id'), ['delivery_id'], unique=False)
 
     op.create_table('alliance_members',
     sa.Column('id', sa.Uuid(), nullable=False),
@@ -323,6 +455,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alliance_members_alliance_id'))
 
     op.drop_table('alliance_members')
+    with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_attempts_delivery_id'))
+
+    op.drop_table('webhook_attempts')
+    with op.batch_alter_table('snapshot_scores', schema=None) as batch_op:
+        batch_op.drop_index('ix_snapshot_scores_lookup')
+
+    op.drop_table('snapshot_scores')
     with op.batch_alter_table('organisations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisations_territory_code'))
         batch_op.drop_index(batch_op.f('ix_organisations_siren'))
@@ -346,6 +486,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alliance_catalysts_catalyst_id'))
 
     op.drop_table('alliance_catalysts')
+    with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_webhook_deliveries_subscription_id'))
+
+    op.drop_table('webhook_deliveries')
+    with op.batch_alter_table('snapshots', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_snapshots_content_hash'))
+
+    op.drop_table('snapshots')
     with op.batch_alter_table('catalysts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalysts_territory_code'))
         batch_op.drop_index(batch_op.f('ix_catalysts_structure_type'))
@@ -357,12 +505,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_alliances_stage'))
 
     op.drop_table('alliances')
+    with op.batch_alter_table('aggregation_jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_aggregation_jobs_active')
+
+    op.drop_table('aggregation_jobs')
+    op.drop_table('webhook_subscriptions')
     with op.batch_alter_table('territories', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_territories_path'))
         batch_op.drop_index(batch_op.f('ix_territories_parent_code'))
         batch_op.drop_index(batch_op.f('ix_territories_level'))
 
     op.drop_table('territories')
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_pending')
+
+    op.drop_table('outbox')
+    op.drop_table('methodologies')
     with op.batch_alter_table('idempotency_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_idempotency_records_completed_at'))
 

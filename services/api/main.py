@@ -15,15 +15,19 @@ from services.api.routes import (
     catalysts,
     health,
     indicators,
+    jobs,
     map,
     members,
+    methodologies,
     observations,
     organisations,
+    snapshots,
     territories,
     vocabularies,
 )
 from services.core.config import Settings, get_settings
 from services.core.db import create_engine, create_session_factory
+from services.worker.runtime import create_job_runtime
 
 DESCRIPTION = """\
 The observatory of territorial alliances: a registry of territorial catalysts, territories,
@@ -46,6 +50,9 @@ TAGS = [
     {"name": "alliance members", "description": "Who takes part in an alliance, over time."},
     {"name": "indicators", "description": "What alliances measure, and how, with every revision."},
     {"name": "observations", "description": "Indicator values over time; corrections keep history."},
+    {"name": "methodologies", "description": "Versions of the scoring method's configuration."},
+    {"name": "aggregation jobs", "description": "Scoring runs that publish snapshots."},
+    {"name": "snapshots", "description": "Published, immutable scores on the three impact axes."},
     {"name": "api keys", "description": "Keys of third-party platforms (staff)."},
 ]
 
@@ -60,6 +67,9 @@ ROUTERS = [
     members.router,
     indicators.router,
     observations.router,
+    methodologies.router,
+    jobs.router,
+    snapshots.router,
     api_keys.router,
 ]
 
@@ -68,10 +78,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_engine(settings)
 
+    session_factory = create_session_factory(engine)
+    job_runtime = create_job_runtime(settings, session_factory)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        yield
-        await engine.dispose()
+        job_runtime.start()
+        try:
+            yield
+        finally:
+            await job_runtime.stop()
+            await engine.dispose()
 
     app = FastAPIOffline(
         title="Observatoire",
@@ -86,7 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = create_session_factory(engine)
+    app.state.session_factory = session_factory
+    app.state.jobs = job_runtime
     install_problem_handlers(app)
     app.add_middleware(IdempotencyMiddleware)
     for router in ROUTERS:

@@ -28,6 +28,16 @@ class Settings(BaseSettings):
     public_url: str | None = None
     db_pool_size: int = 10
     log_level: str = "info"
+    # Jobs and the worker.
+    aggregation_cron: str | None = Field(
+        default=None, description="Cron expression (5 fields, UTC) of scheduled aggregations."
+    )
+    job_timeout_seconds: int = 1800
+    job_max_tries: int = 3
+    relay_interval_seconds: float = 1.0
+    # Webhooks.
+    webhook_allow_private: bool = False
+    webhook_timeout_seconds: float = 10.0
 
     @property
     def async_database_url(self) -> str:

@@ -8,6 +8,7 @@ from alembic.config import Config
 
 from services.core.config import Settings
 from services.core.db import create_engine, create_session_factory, session_scope
+from services.core.methodology.service import ensure_default as ensure_default_methodology
 from services.core.territories.reference import load_reference_territories
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,9 @@ async def _load_reference_data(settings: Settings) -> int:
     engine = create_engine(settings)
     try:
         async with session_scope(create_session_factory(engine)) as session:
-            return await load_reference_territories(session)
+            added = await load_reference_territories(session)
+            await ensure_default_methodology(session)
+            return added
     finally:
         await engine.dispose()
 

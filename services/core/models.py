@@ -11,11 +11,17 @@ from services.core.auth.models import ApiKey
 from services.core.catalysts.models import Catalyst, CatalystTrade
 from services.core.idempotency.models import IdempotencyRecord
 from services.core.indicators.models import Indicator, IndicatorRevision
+from services.core.jobs.models import AggregationJob
+from services.core.methodology.models import Methodology
 from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
+from services.core.outbox.models import OutboxMessage
+from services.core.snapshots.models import Snapshot, SnapshotScore
 from services.core.territories.models import Territory
+from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
+    "AggregationJob",
     "Alliance",
     "AllianceCatalyst",
     "AllianceDomain",
@@ -27,8 +33,15 @@ __all__ = [
     "IdempotencyRecord",
     "Indicator",
     "IndicatorRevision",
+    "Methodology",
     "Observation",
     "ObservationRevision",
     "Organisation",
+    "OutboxMessage",
+    "Snapshot",
+    "SnapshotScore",
     "Territory",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

@@ -125,6 +125,14 @@ class ObservationStatus(StrEnum):
     estimated = "estimated"
 
 
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
 class ApiKeyScope(StrEnum):
     read = "read"
     write = "write"
@@ -254,6 +262,13 @@ LABELS: dict[type[StrEnum], dict[str, tuple[str, str]]] = {
         "final": ("Définitive", "Final"),
         "estimated": ("Estimée", "Estimated"),
     },
+    JobStatus: {
+        "queued": ("En attente", "Queued"),
+        "running": ("En cours", "Running"),
+        "succeeded": ("Terminé", "Succeeded"),
+        "failed": ("Échoué", "Failed"),
+        "cancelled": ("Annulé", "Cancelled"),
+    },
     ApiKeyScope: {
         "read": ("Lecture", "Read"),
         "write": ("Écriture (un catalyseur)", "Write (one catalyst)"),
@@ -279,6 +294,7 @@ VOCABULARY_NAMES: dict[type[StrEnum], str] = {
     Direction: "directions",
     IndicatorStatus: "indicator_statuses",
     ObservationStatus: "observation_statuses",
+    JobStatus: "job_statuses",
     ApiKeyScope: "api_key_scopes",
 }
 

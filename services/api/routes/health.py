@@ -39,10 +39,9 @@ async def ready(request: Request):
     except Exception as exc:
         raise ProblemException(503, "The database is not answering.", slug="not-ready") from exc
     redis_status = "not_configured"
-    redis = getattr(request.app.state, "redis", None)
-    if redis is not None:
+    if request.app.state.settings.redis_url:
         try:
-            await redis.ping()
+            await request.app.state.jobs.ping()
         except Exception as exc:
             raise ProblemException(503, "Redis is not answering.", slug="not-ready") from exc
         redis_status = "ok"

@@ -1,0 +1,43 @@
+from fastapi import APIRouter, Response
+
+from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, StaffDep
+from services.api.openapi import problems
+from services.core.methodology import service
+from services.core.methodology.schemas import MethodologyCreate, MethodologyRead
+from services.core.pagination import DEFAULT_LIMIT, Page
+
+router = APIRouter(prefix="/v1/methodologies", tags=["methodologies"])
+
+
+@router.get("", summary="List the versions of the scoring method", response_model=Page[MethodologyRead])
+async def list_methodologies(
+    session: SessionDep, _: ReaderDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
+):
+    items, next_cursor = await service.list_methodologies(session, cursor=cursor, limit=limit)
+    return Page[MethodologyRead](
+        items=[MethodologyRead.model_validate(m) for m in items], next_cursor=next_cursor
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a new version of the scoring method (staff)",
+    response_model=MethodologyRead,
+)
+async def create_methodology(
+    payload: MethodologyCreate, session: SessionDep, _: StaffDep, response: Response
+):
+    methodology = await service.create_methodology(session, payload)
+    response.headers["Location"] = f"/v1/methodologies/{methodology.version}"
+    return MethodologyRead.model_validate(methodology)
+
+
+@router.get(
+    "/{version}",
+    summary="Get one version of the scoring method",
+    response_model=MethodologyRead,
+    responses=problems(404),
+)
+async def get_methodology(version: int, session: SessionDep, _: ReaderDep):
+    return MethodologyRead.model_validate(await service.get_methodology(session, version))

@@ -1,0 +1,153 @@
+from typing import Annotated, Literal
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
+
+from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep
+from services.api.openapi import problems
+from services.core.observations.csv_format import write_csv
+from services.core.pagination import DEFAULT_LIMIT, Page
+from services.core.snapshots import service
+from services.core.snapshots.schemas import ScoreComparison, ScoreRead, SnapshotRead, SubjectType
+from services.core.vocabularies import Axis
+
+router = APIRouter(prefix="/v1/snapshots", tags=["snapshots"])
+
+SnapshotRef = Annotated[
+    str, Path(max_length=36, description="A snapshot id, or `latest` for the newest published snapshot.")
+]
+
+
+@router.get("", summary="Published snapshots, oldest first", response_model=Page[SnapshotRead])
+async def list_snapshots(
+    session: SessionDep,
+    _: ReaderDep,
+    methodology_version: Annotated[int | None, Query(ge=1)] = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+):
+    items, next_cursor = await service.list_snapshots(
+        session, methodology_version=methodology_version, cursor=cursor, limit=limit
+    )
+    return Page[SnapshotRead](items=[SnapshotRead.model_validate(s) for s in items], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{snapshot_id}",
+    summary="A snapshot (`latest` for the newest)",
+    response_model=SnapshotRead,
+    responses=problems(404),
+)
+async def get_snapshot(snapshot_id: SnapshotRef, session: SessionDep, _: ReaderDep):
+    return SnapshotRead.model_validate(await service.get_snapshot(session, snapshot_id))
+
+
+@router.get(
+    "/{snapshot_id}/scores",
+    summary="A snapshot's score rows, filtered and paginated",
+    response_model=Page[ScoreRead],
+    responses=problems(404),
+)
+async def list_snapshot_scores(
+    snapshot_id: SnapshotRef,
+    session: SessionDep,
+    _: ReaderDep,
+    subject_type: SubjectType | None = None,
+    subject_id: Annotated[str | None, Query(max_length=64)] = None,
+    axis: Axis | None = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+):
+    snapshot = await service.get_snapshot(session, snapshot_id)
+    items, next_cursor = await service.list_scores(
+        session,
+        snapshot,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        axis=axis,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page[ScoreRead](items=[ScoreRead.model_validate(s) for s in items], next_cursor=next_cursor)
+
+
+async def _json_lines(rows):
+    yield b"["
+    first = True
+    async for row in rows:
+        yield (b"" if first else b",") + orjson.dumps(row)
+        first = False
+    yield b"]"
+
+
+async def _csv_chunks(rows):
+    buffered = []
+    async for row in rows:
+        row = dict(row, flags=" ".join(row["flags"]))
+        buffered.append(row)
+        if len(buffered) >= service.EXPORT_BATCH:
+            for chunk in write_csv(service.SCORE_FIELDS, buffered):
+                yield chunk.encode()
+            buffered = []
+    for chunk in write_csv(service.SCORE_FIELDS, buffered):
+        yield chunk.encode()
+
+
+@router.get(
+    "/{snapshot_id}/export",
+    summary="Every score row of a snapshot, streamed (JSON or CSV)",
+    responses={
+        **problems(404),
+        200: {
+            "description": "All score rows.",
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ScoreRead"}}
+                },
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        },
+    },
+)
+async def export_snapshot(
+    snapshot_id: SnapshotRef,
+    session: SessionDep,
+    _: ReaderDep,
+    request: Request,
+    format: Literal["json", "csv"] = "json",
+):
+    snapshot = await service.get_snapshot(session, snapshot_id)
+    rows = service.stream_scores(request.app.state.session_factory, snapshot.id)
+    filename = f"snapshot-{snapshot.id}.{format}"
+    headers = {
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "ETag": f'"{snapshot.content_hash}"',
+    }
+    if format == "csv":
+        return StreamingResponse(_csv_chunks(rows), media_type="text/csv; charset=utf-8", headers=headers)
+    return StreamingResponse(_json_lines(rows), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/{snapshot_id}/compare/{other_id}",
+    summary="Compare two snapshots: both scores and the difference, per subject and axis",
+    response_model=Page[ScoreComparison],
+    responses=problems(404),
+)
+async def compare_snapshots(
+    snapshot_id: SnapshotRef,
+    other_id: Annotated[str, Path(max_length=36, description="The other snapshot, or `latest`.")],
+    session: SessionDep,
+    _: ReaderDep,
+    subject_type: SubjectType | None = None,
+    axis: Axis | None = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: CursorQuery = None,
+):
+    snapshot = await service.get_snapshot(session, snapshot_id)
+    other = await service.get_snapshot(session, other_id)
+    items, next_cursor = await service.compare(
+        session, snapshot, other, subject_type=subject_type, axis=axis, cursor=cursor, limit=limit
+    )
+    return Page[ScoreComparison](items=[ScoreComparison(**item) for item in items], next_cursor=next_cursor)

@@ -1,0 +1,233 @@
+"""Loading what a snapshot reads, as arrays, in a few set-based queries.
+
+Everything is read "as known at K": definitions and values recorded after K are ignored,
+so that a job started at K computes the same result whenever it is re-run.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.alliances.models import Alliance, AllianceCatalyst, AllianceDomain, AllianceMember
+from services.core.indicators.models import IndicatorRevision
+from services.core.observations.models import ObservationRevision
+from services.core.organisations.models import Organisation
+from services.core.scoring.config import AXES, MethodologyConfig
+from services.core.scoring.normalise import MEASURE_CODES, IndicatorRules
+from services.core.scoring.pipeline import Groups, Observations, ScoringInput
+from services.core.territories.models import Territory
+from services.core.vocabularies import Direction, IndicatorStatus
+
+AXIS_INDEX = {axis: index for index, axis in enumerate(AXES)}
+
+
+@dataclass
+class LoadedInput:
+    scoring: ScoringInput
+    watermark: dict
+    counts: dict
+
+
+def day_number(value: date) -> int:
+    return value.toordinal()
+
+
+def instant_number(value: datetime) -> int:
+    """Microseconds since the epoch: an integer clock for K and the revisions' record times."""
+    return int(value.timestamp() * 1_000_000)
+
+
+def _nan(value) -> float:
+    return np.nan if value is None else float(value)
+
+
+async def _counted_alliances(session: AsyncSession, as_of: date, known_at: datetime):
+    statement = (
+        select(Alliance.id, Alliance.territory_code)
+        .where(
+            Alliance.created_at <= known_at,
+            or_(Alliance.deleted_at.is_(None), Alliance.deleted_at > known_at),
+            or_(Alliance.started_on.is_(None), Alliance.started_on <= as_of),
+            or_(Alliance.ended_on.is_(None), Alliance.ended_on >= as_of),
+        )
+        .order_by(Alliance.id)
+    )
+    return (await session.execute(statement)).all()
+
+
+async def _indicators_at(session: AsyncSession, known_at: datetime):
+    """The latest revision of each indicator recorded at or before K."""
+    latest = (
+        select(IndicatorRevision.indicator_id, func.max(IndicatorRevision.revision).label("revision"))
+        .where(IndicatorRevision.recorded_at <= known_at)
+        .group_by(IndicatorRevision.indicator_id)
+        .subquery()
+    )
+    statement = (
+        select(IndicatorRevision)
+        .join(
+            latest,
+            and_(
+                IndicatorRevision.indicator_id == latest.c.indicator_id,
+                IndicatorRevision.revision == latest.c.revision,
+            ),
+        )
+        .order_by(IndicatorRevision.indicator_id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def _observation_candidates(
+    session: AsyncSession, first_end: date, as_of: date, known_at: datetime
+) -> list:
+    table = ObservationRevision.__table__.c
+    statement = select(
+        table.id, table.indicator_id, table.period_start, table.period_end, table.recorded_at, table.value
+    ).where(table.recorded_at <= known_at, table.period_end <= as_of, table.period_end >= first_end)
+    return (await session.execute(statement)).all()
+
+
+async def _memberships(session: AsyncSession, alliance_index: dict, territories: dict, as_of: date):
+    """(subject_type, subject_id) → alliance indexes, for the six kinds of group."""
+    groups: dict[tuple[str, str | None], set[int]] = {}
+
+    def add(kind: str, subject: str | None, alliance: int) -> None:
+        groups.setdefault((kind, subject), set()).add(alliance)
+
+    for alliance_id, catalyst_id in (
+        await session.execute(select(AllianceCatalyst.alliance_id, AllianceCatalyst.catalyst_id))
+    ).all():
+        if alliance_id in alliance_index:
+            add("catalyst", str(catalyst_id), alliance_index[alliance_id])
+    for alliance_id, domain in (
+        await session.execute(select(AllianceDomain.alliance_id, AllianceDomain.domain))
+    ).all():
+        if alliance_id in alliance_index:
+            add("domain", domain, alliance_index[alliance_id])
+    members = (
+        select(AllianceMember.alliance_id, Organisation.actor_type)
+        .join(Organisation, Organisation.id == AllianceMember.organisation_id)
+        .where(
+            or_(AllianceMember.joined_on.is_(None), AllianceMember.joined_on <= as_of),
+            or_(AllianceMember.left_on.is_(None), AllianceMember.left_on > as_of),
+        )
+    )
+    for alliance_id, actor_type in (await session.execute(members)).all():
+        if alliance_id in alliance_index:
+            add("actor_type", actor_type, alliance_index[alliance_id])
+    return groups
+
+
+async def load_input(
+    session: AsyncSession, as_of: date, known_at: datetime, config: MethodologyConfig, methodology_hash: str
+) -> LoadedInput:
+    alliances = await _counted_alliances(session, as_of, known_at)
+    alliance_index = {row.id: index for index, row in enumerate(alliances)}
+
+    territory_rows = (
+        await session.execute(select(Territory.code, Territory.path, Territory.territory_type))
+    ).all()
+    territories = {row.code: row for row in territory_rows}
+    groups = await _memberships(session, alliance_index, territories, as_of)
+    for index, row in enumerate(alliances):
+        territory = territories.get(row.territory_code)
+        if territory is None:
+            continue
+        for code in territory.path.strip("/").split("/"):
+            groups.setdefault(("territory", code), set()).add(index)
+        if territory.territory_type:
+            groups.setdefault(("territory_type", territory.territory_type), set()).add(index)
+    if alliances:
+        groups[("all", None)] = set(range(len(alliances)))
+
+    definitions = [
+        d
+        for d in await _indicators_at(session, known_at)
+        if d.status == IndicatorStatus.active and d.alliance_id in alliance_index
+    ]
+    indicator_index = {d.indicator_id: i for i, d in enumerate(definitions)}
+
+    max_lookback = max(config.lookback_for(axis) for axis in AXES)
+    first_end = as_of - timedelta(days=max_lookback + config.trend_lag_days)
+    candidates = [
+        row
+        for row in await _observation_candidates(session, first_end, as_of, known_at)
+        if row.indicator_id in indicator_index
+    ]
+    observations = Observations(
+        indicator=np.array([indicator_index[r.indicator_id] for r in candidates], dtype=np.int64),
+        period_start=np.array([day_number(r.period_start) for r in candidates], dtype=np.int64),
+        period_end=np.array([day_number(r.period_end) for r in candidates], dtype=np.int64),
+        recorded=np.array([instant_number(r.recorded_at) for r in candidates], dtype=np.int64),
+        revision=np.array([r.id for r in candidates], dtype=np.int64),
+        value=np.array([r.value for r in candidates], dtype=float),
+    )
+
+    ordered_groups = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
+    sizes = [len(members) for _, members in ordered_groups]
+    member_group = np.repeat(np.arange(len(ordered_groups), dtype=np.int64), sizes)
+    member_alliance = np.fromiter(
+        (a for _, members in ordered_groups for a in sorted(members)), dtype=np.int64, count=sum(sizes)
+    )
+
+    observation_watermark = await session.scalar(
+        select(func.max(ObservationRevision.id)).where(ObservationRevision.recorded_at <= known_at)
+    )
+    indicator_watermark = await session.scalar(
+        select(func.max(IndicatorRevision.id)).where(IndicatorRevision.recorded_at <= known_at)
+    )
+    watermark = {
+        "known_at": known_at.isoformat(),
+        "observation_revision_id": observation_watermark or 0,
+        "indicator_revision_id": indicator_watermark or 0,
+    }
+    seed_source = "|".join(
+        [
+            methodology_hash,
+            as_of.isoformat(),
+            str(watermark["observation_revision_id"]),
+            str(watermark["indicator_revision_id"]),
+            str(len(alliances)),
+        ]
+    )
+    seed = int.from_bytes(hashlib.sha256(seed_source.encode()).digest()[:8], "big")
+
+    rules = IndicatorRules(
+        measure=np.array([MEASURE_CODES[d.measure_type] for d in definitions], dtype=np.int64),
+        decrease=np.array([d.direction == Direction.decrease for d in definitions], dtype=bool),
+        scale_min=np.array([_nan(d.scale_min) for d in definitions]),
+        scale_max=np.array([_nan(d.scale_max) for d in definitions]),
+        baseline=np.array([_nan(d.baseline_value) for d in definitions]),
+        target=np.array([_nan(d.target_value) for d in definitions]),
+        worst=np.array([_nan(d.worst) for d in definitions]),
+        best=np.array([_nan(d.best) for d in definitions]),
+    )
+    scoring = ScoringInput(
+        alliance_ids=[str(row.id) for row in alliances],
+        indicator_ids=[str(d.indicator_id) for d in definitions],
+        indicator_alliance=np.array([alliance_index[d.alliance_id] for d in definitions], dtype=np.int64),
+        indicator_axis=np.array([AXIS_INDEX[d.axis] for d in definitions], dtype=np.int64),
+        indicator_weight=np.array([d.weight for d in definitions], dtype=float),
+        rules=rules,
+        observations=observations,
+        groups=Groups(
+            subject_type=[kind for (kind, _), _ in ordered_groups],
+            subject_id=[subject for (_, subject), _ in ordered_groups],
+            member_group=member_group,
+            member_alliance=member_alliance,
+        ),
+        as_of=day_number(as_of),
+        known_at=instant_number(known_at),
+        seed=seed,
+    )
+    counts = {
+        "alliances": len(alliances),
+        "indicators": len(definitions),
+        "observation_revisions_read": len(candidates),
+        "groups": len(ordered_groups),
+    }
+    return LoadedInput(scoring=scoring, watermark=watermark, counts=counts)

@@ -1,0 +1,161 @@
+"""Running one aggregation job: load, score, publish, in steps that can be re-run safely.
+
+The snapshot, its scores, the job's success and the announcement to subscribers are written
+in one transaction: a job killed at any point leaves either nothing or a complete snapshot.
+A re-run finds the snapshot of its job already published and only reports success.
+"""
+
+import asyncio
+import logging
+import uuid
+from datetime import datetime
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.core.aggregation.loader import load_input
+from services.core.clock import utcnow
+from services.core.db import session_scope
+from services.core.jobs.models import AggregationJob
+from services.core.jobs.service import FINISHED, set_progress
+from services.core.methodology.service import config_of, get_methodology
+from services.core.scoring.pipeline import score_all
+from services.core.snapshots.identity import content_hash, row_sort_key
+from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotScore
+from services.core.vocabularies import JobStatus
+from services.core.webhooks.events import announce
+
+logger = logging.getLogger("observatoire.aggregation")
+
+
+
+class JobCancelled(Exception):
+    pass
+
+
+async def _start(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> AggregationJob | None:
+    """Mark the job running; None when there is nothing (more) to do."""
+    async with session_scope(factory) as session:
+        job = await session.get(AggregationJob, job_id, with_for_update=True)
+        if job is None or job.status in FINISHED:
+            return None
+        published = await session.scalar(select(Snapshot.id).where(Snapshot.job_id == job_id))
+        if published is not None:
+            _succeed(job, published)
+            return None
+        if job.cancel_requested:
+            job.status = JobStatus.cancelled
+            job.finished_at = utcnow()
+            return None
+        now = utcnow()
+        job.status = JobStatus.running
+        # K is the first start: a re-run after a crash reads exactly what the first run read.
+        job.started_at = job.started_at or now
+        job.heartbeat_at = now
+        job.attempts += 1
+        job.stage = "starting"
+        return job
+
+
+def _succeed(job: AggregationJob, snapshot_id: uuid.UUID) -> None:
+    job.status = JobStatus.succeeded
+    job.snapshot_id = snapshot_id
+    job.progress = 1.0
+    job.stage = "published"
+    job.finished_at = utcnow()
+    job.error = None
+
+
+async def _checkpoint(factory, job_id: uuid.UUID, stage: str, progress: float) -> None:
+    async with session_scope(factory) as session:
+        if not await set_progress(session, job_id, stage, progress):
+            raise JobCancelled
+
+
+async def run_aggregation(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> uuid.UUID | None:
+    """Run the job to the end; returns the snapshot id, or None if it was done or cancelled."""
+    job = await _start(factory, job_id)
+    if job is None:
+        return None
+    try:
+        return await _compute_and_publish(factory, job)
+    except JobCancelled:
+        async with session_scope(factory) as session:
+            cancelled = await session.get(AggregationJob, job_id)
+            cancelled.status = JobStatus.cancelled
+            cancelled.finished_at = utcnow()
+        logger.info("aggregation job %s cancelled", job_id)
+        return None
+
+
+async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
+    known_at: datetime = job.started_at
+    as_of = job.as_of or known_at.date()
+    await _checkpoint(factory, job.id, "loading", 0.05)
+    async with factory() as session:
+        methodology = await get_methodology(session, job.methodology_version)
+        config = config_of(methodology)
+        loaded = await load_input(session, as_of, known_at, config, methodology.config_hash)
+    await _checkpoint(factory, job.id, "scoring", 0.4)
+    result = await asyncio.to_thread(score_all, loaded.scoring, config)
+    rows = sorted(result.rows, key=row_sort_key)
+    await _checkpoint(factory, job.id, "publishing", 0.8)
+    async with session_scope(factory) as session:
+        running = await session.get(AggregationJob, job.id, with_for_update=True)
+        if running.cancel_requested:
+            raise JobCancelled
+        existing = await session.scalar(select(Snapshot.id).where(Snapshot.job_id == job.id))
+        if existing is not None:
+            _succeed(running, existing)
+            return existing
+        snapshot = Snapshot(
+            as_of=as_of,
+            methodology_version=methodology.version,
+            methodology_hash=methodology.config_hash,
+            content_hash=content_hash(rows),
+            input_watermark=loaded.watermark,
+            counts=loaded.counts | {"score_rows": len(rows)},
+            diagnostics=result.diagnostics,
+            job_id=job.id,
+        )
+        session.add(snapshot)
+        await session.flush()
+        if rows:
+            await session.execute(
+                insert(SnapshotScore.__table__),
+                [{"snapshot_id": snapshot.id, **{c: row.get(c) for c in SCORE_FIELDS}} for row in rows],
+            )
+        _succeed(running, snapshot.id)
+        await announce(
+            session,
+            "snapshot.published",
+            {
+                "snapshot_id": str(snapshot.id),
+                "as_of": as_of.isoformat(),
+                "methodology_version": methodology.version,
+                "content_hash": snapshot.content_hash,
+                "job_id": str(job.id),
+            },
+        )
+    logger.info("aggregation job %s published snapshot %s (%d rows)", job.id, snapshot.id, len(rows))
+    return snapshot.id
+
+
+async def fail_job(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID, error: str) -> None:
+    """The job failed for good (after its retries): record why, and tell subscribers."""
+    async with session_scope(factory) as session:
+        job = await session.get(AggregationJob, job_id)
+        if job is None or job.status in FINISHED:
+            return
+        job.status = JobStatus.failed
+        job.error = error[:4000]
+        job.finished_at = utcnow()
+        await announce(
+            session,
+            "aggregation_job.failed",
+            {
+                "job_id": str(job.id),
+                "error": job.error,
+                "as_of": job.as_of.isoformat() if job.as_of else None,
+            },
+        )

@@ -1,0 +1,32 @@
+import uuid
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import Field
+
+from services.core.schemas_base import InputModel, OutputModel
+from services.core.vocabularies import JobStatus
+
+
+class AggregationJobCreate(InputModel):
+    as_of: date | None = Field(default=None, description="T, the date described; default: today (UTC).")
+    methodology_version: Annotated[int, Field(ge=1)] | None = Field(
+        default=None, description="Default: the latest version."
+    )
+
+
+class AggregationJobRead(OutputModel):
+    id: uuid.UUID
+    status: JobStatus
+    progress: float = Field(ge=0, le=1)
+    stage: str | None
+    error: str | None
+    as_of: date | None
+    methodology_version: int
+    snapshot_id: uuid.UUID | None
+    trigger: str = Field(description="`api`, `schedule` or `cli`.")
+    attempts: int
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

@@ -1,0 +1,60 @@
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from services.core.models_base import created_at_field, id_field, serial_id_column
+
+
+class Snapshot(SQLModel, table=True):
+    """A published, immutable set of scores. Nothing updates these rows once written."""
+
+    __tablename__ = "snapshots"
+
+    id: uuid.UUID = id_field()
+    created_at: datetime = created_at_field()
+    as_of: date
+    methodology_version: int = Field(foreign_key="methodologies.version")
+    methodology_hash: str = Field(max_length=64)
+    content_hash: str = Field(max_length=64, index=True)
+    # What the computation read: K and the highest revision ids seen (JSON object).
+    input_watermark: dict = Field(sa_column=Column(JSON, nullable=False))
+    counts: dict = Field(sa_column=Column(JSON, nullable=False))
+    diagnostics: dict = Field(sa_column=Column(JSON, nullable=False))
+    # The job that computed it: one snapshot per job, so a re-run job never publishes twice.
+    job_id: uuid.UUID | None = Field(default=None, unique=True)
+
+
+class SnapshotScore(SQLModel, table=True):
+    __tablename__ = "snapshot_scores"
+    __table_args__ = (
+        Index("ix_snapshot_scores_lookup", "snapshot_id", "subject_type", "subject_id", "axis"),
+    )
+
+    id: int | None = Field(default=None, sa_column=serial_id_column())
+    snapshot_id: uuid.UUID = Field(foreign_key="snapshots.id")
+    subject_type: str = Field(max_length=16)
+    subject_id: str | None = Field(default=None, max_length=64)
+    axis: str = Field(max_length=16)
+    score: float | None = None
+    coverage: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    delta_1y: float | None = None
+    flags: list = Field(sa_column=Column(JSON, nullable=False))
+    n_indicators: int | None = None
+    n_scored_indicators: int | None = None
+    n_alliances: int | None = None
+    n_scored: int | None = None
+    median: float | None = None
+    p25: float | None = None
+    p75: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+# The fields of a score row, in a stable order: exports, the content hash and inserts use it.
+SCORE_FIELDS = tuple(
+    column.name for column in SnapshotScore.__table__.columns if column.name not in ("id", "snapshot_id")
+)

@@ -1,0 +1,117 @@
+"""Webhook subscriptions and their delivery log.
+
+Deleting a subscription deactivates it rather than removing it: deliveries stop at once (a
+pending one is marked `disabled` at its next attempt), and the subscription stays listed with
+its delivery log, which is what staff need to answer "did they get it?" afterwards. PATCH
+`active: true` resumes it.
+"""
+
+import base64
+import secrets
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.errors import Invalid, NotFound
+from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
+from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from services.core.webhooks.schemas import WebhookCreate, WebhookUpdate
+from services.core.webhooks.urls import UnsafeUrl, check_url
+
+SECRET_PREFIX = "whsec_"
+SECRET_BYTES = 24
+DELETED_REASON = "Deleted by staff."
+DEACTIVATED_REASON = "Deactivated by staff."
+
+
+def generate_secret() -> str:
+    """A Standard Webhooks secret: `whsec_` and the base64 of random bytes."""
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(SECRET_BYTES)).decode()
+
+
+async def _check_url(url: str, allow_private: bool) -> None:
+    try:
+        await check_url(url, allow_private)
+    except UnsafeUrl as exc:
+        raise Invalid.field(["body", "url"], str(exc), "unsafe_url") from exc
+
+
+async def create_webhook(
+    session: AsyncSession, payload: WebhookCreate, *, allow_private: bool
+) -> WebhookSubscription:
+    await _check_url(payload.url, allow_private)
+    subscription = WebhookSubscription(url=payload.url, events=list(payload.events), secret=generate_secret())
+    session.add(subscription)
+    await session.flush()
+    return subscription
+
+
+async def get_webhook(session: AsyncSession, webhook_id: uuid.UUID) -> WebhookSubscription:
+    subscription = await session.get(WebhookSubscription, webhook_id)
+    if subscription is None:
+        raise NotFound("No webhook subscription with this id.")
+    return subscription
+
+
+async def list_webhooks(session: AsyncSession, *, cursor: str | None, limit: int):
+    """Oldest first (ids are UUIDv7)."""
+    statement = paginate(select(WebhookSubscription), WebhookSubscription.id, cursor, limit, parse=uuid.UUID)
+    rows = list((await session.scalars(statement)).all())
+    return page_of(rows, limit, key=lambda subscription: subscription.id)
+
+
+async def update_webhook(
+    session: AsyncSession, subscription: WebhookSubscription, payload: WebhookUpdate, *, allow_private: bool
+) -> WebhookSubscription:
+    changes = payload.model_dump(exclude_unset=True)
+    for field in ("url", "events", "active"):
+        if field in changes and changes[field] is None:
+            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    if "url" in changes and changes["url"] != subscription.url:
+        await _check_url(changes["url"], allow_private)
+        subscription.url = changes["url"]
+    if "events" in changes:
+        subscription.events = list(changes["events"])
+    if "active" in changes and changes["active"] != subscription.active:
+        subscription.active = changes["active"]
+        subscription.disabled_reason = None if subscription.active else DEACTIVATED_REASON
+    await session.flush()
+    return subscription
+
+
+async def delete_webhook(session: AsyncSession, subscription: WebhookSubscription) -> None:
+    """Deactivate: see the module docstring. Deleting twice is harmless."""
+    if subscription.active:
+        subscription.active = False
+        subscription.disabled_reason = DELETED_REASON
+        await session.flush()
+
+
+async def list_deliveries(
+    session: AsyncSession, subscription: WebhookSubscription, *, cursor: str | None, limit: int
+) -> tuple[list[tuple[WebhookDelivery, list[WebhookAttempt]]], str | None]:
+    """The deliveries of a subscription, newest first, each with its attempts (first to last)."""
+    statement = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
+    if cursor is not None:
+        try:
+            after = uuid.UUID(decode_cursor(cursor))
+        except ValueError as exc:
+            raise Invalid.field(["query", "cursor"], "Malformed cursor.", "cursor_invalid") from exc
+        statement = statement.where(WebhookDelivery.id < after)
+    statement = statement.order_by(WebhookDelivery.id.desc()).limit(limit + 1)
+    deliveries = list((await session.scalars(statement)).all())
+    next_cursor = None
+    if len(deliveries) > limit:
+        deliveries = deliveries[:limit]
+        next_cursor = encode_cursor(deliveries[-1].id)
+    attempts: dict[uuid.UUID, list[WebhookAttempt]] = {delivery.id: [] for delivery in deliveries}
+    if deliveries:
+        rows = await session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
+            .order_by(WebhookAttempt.attempt, WebhookAttempt.id)
+        )
+        for attempt in rows:
+            attempts[attempt.delivery_id].append(attempt)
+    return [(delivery, attempts[delivery.id]) for delivery in deliveries], next_cursor

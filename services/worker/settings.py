@@ -1,0 +1,94 @@
+"""The arq worker (`observatoire worker`): the task functions, the schedule, start and stop."""
+
+import asyncio
+import contextlib
+import logging
+
+from arq import cron
+from arq.worker import func
+
+from services.core.config import get_settings
+from services.core.db import create_engine, create_session_factory
+from services.worker import arq_queue
+from services.worker.context import TaskContext
+from services.worker.cron import parse_cron
+from services.worker.registry import TASKS
+from services.worker.relay_loop import RelayLoop
+from services.worker.tasks.schedule import scheduled_aggregation
+
+logger = logging.getLogger("observatoire.worker")
+settings = get_settings()
+
+
+async def startup(ctx: dict) -> None:
+    engine = create_engine(settings)
+    context = TaskContext(settings=settings, session_factory=create_session_factory(engine))
+    ctx["engine"] = engine
+    ctx["context"] = context
+    # Workers relay the outbox too: jobs flow even when no API process is running.
+    ctx["relay"] = RelayLoop(context, arq_queue.dispatcher(ctx["redis"]))
+    ctx["relay"].start()
+
+
+async def shutdown(ctx: dict) -> None:
+    relay = ctx.get("relay")
+    if relay is not None:
+        await relay.stop()
+    engine = ctx.get("engine")
+    if engine is not None:
+        await engine.dispose()
+
+
+def _task(name: str):
+    async def run(ctx: dict, *args):
+        return await TASKS[name](ctx["context"], *args)
+
+    run.__qualname__ = name
+    return func(run, name=name, timeout=settings.job_timeout_seconds, max_tries=5)
+
+
+async def _scheduled(ctx: dict) -> str:
+    return await scheduled_aggregation(ctx["context"])
+
+
+def _cron_jobs() -> list:
+    if not settings.aggregation_cron:
+        return []
+    schedule = parse_cron(settings.aggregation_cron)
+    return [
+        cron(
+            _scheduled,
+            name="scheduled_aggregation",
+            minute=set(schedule.minute),
+            hour=set(schedule.hour),
+            day=set(schedule.day),
+            month=set(schedule.month),
+            weekday=set(schedule.weekday),
+            unique=True,
+        )
+    ]
+
+
+class WorkerSettings:
+    functions = [_task(name) for name in TASKS]
+    cron_jobs = _cron_jobs()
+    on_startup = startup
+    on_shutdown = shutdown
+    redis_settings = arq_queue.redis_settings(settings.redis_url) if settings.redis_url else None
+    queue_name = arq_queue.QUEUE_NAME
+    job_timeout = settings.job_timeout_seconds
+    max_tries = 5
+    allow_abort_jobs = True
+    keep_result = 3600
+    # On SIGTERM a job in flight is given this long to finish; past it, arq re-queues it.
+    job_completion_wait = 60
+    health_check_interval = 30
+
+
+def run_worker() -> None:
+    from arq.worker import run_worker as arq_run_worker
+
+    if not settings.redis_url:
+        raise SystemExit("REDIS_URL is not set: without it, `observatoire serve` runs jobs itself.")
+    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
+        arq_run_worker(WorkerSettings)

@@ -1,0 +1,65 @@
+"""The outbox relay: hands due tasks to the queue, and requeues jobs whose queue entry was lost."""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from services.core.clock import utcnow
+from services.core.db import session_scope
+from services.core.jobs.service import AGGREGATE_TASK, stale_jobs
+from services.core.outbox.models import OutboxMessage
+from services.core.outbox.service import due_messages, enqueue, mark_dispatched, record_failure
+from services.worker.context import Dispatch, TaskContext
+
+logger = logging.getLogger("observatoire.relay")
+
+
+async def relay_outbox(context: TaskContext, dispatch: Dispatch, batch_size: int = 100) -> int:
+    """Dispatch due outbox messages; returns how many went out. Stops at the first failure."""
+    sent = 0
+    while True:
+        async with session_scope(context.session_factory) as session:
+            messages = await due_messages(session, batch_size)
+            dispatched = []
+            failure = None
+            for message in messages:
+                try:
+                    await dispatch(message.task, list(message.args), message.job_key, 0.0)
+                except Exception as exc:  # the queue is down: keep the rest for later
+                    failure = (message.id, f"{type(exc).__name__}: {exc}")
+                    break
+                dispatched.append(message.id)
+            await mark_dispatched(session, dispatched)
+            if failure is not None:
+                await record_failure(session, *failure)
+        sent += len(dispatched)
+        if failure is not None:
+            logger.warning("outbox relay: queue unavailable (%s); will retry", failure[1])
+            return sent
+        if len(messages) < batch_size:
+            return sent
+
+
+async def requeue_stale_jobs(context: TaskContext) -> int:
+    """Jobs silent for longer than the job timeout lost their queue entry (a Redis restart, a
+    killed worker): put them back. Running a job twice is harmless, losing one is not."""
+    threshold = utcnow() - timedelta(seconds=context.settings.job_timeout_seconds + 60)
+    count = 0
+    async with session_scope(context.session_factory) as session:
+        for job in await stale_jobs(session, threshold):
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.job_key.like(f"aggregate:{job.id}:%"), OutboxMessage.dispatched_at.is_(None)
+                )
+            )
+            if pending:
+                continue
+            job.heartbeat_at = utcnow()
+            await enqueue(
+                session, AGGREGATE_TASK, [str(job.id)], f"aggregate:{job.id}:stale:{utcnow().timestamp():.0f}"
+            )
+            count += 1
+    return count
