@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises: 
-Create Date: 2026-11-26 11:32:49.724680
+Create Date: 2026-11-26 11:38:05.340083
 """
 
 from collections.abc import Sequence
@@ -102,6 +102,7 @@ def upgrade() -> None:
     sa.Column('snapshot_id', sa.Uuid(), nullable=True),
     sa.Column('requested_by', sa.Uuid(), nullable=True),
     sa.Column('trigger', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('timings', sa.JSON(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('cancel_requested', sa.Boolean(), nullable=False),
     sa.Column('created_at', services.core.db.UTCDateTime(timezone=True), nullable=False),

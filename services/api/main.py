@@ -24,6 +24,7 @@ from services.api.routes import (
     snapshots,
     territories,
     vocabularies,
+    webhooks,
 )
 from services.core.config import Settings, get_settings
 from services.core.db import create_engine, create_session_factory
@@ -53,6 +54,7 @@ TAGS = [
     {"name": "methodologies", "description": "Versions of the scoring method's configuration."},
     {"name": "aggregation jobs", "description": "Scoring runs that publish snapshots."},
     {"name": "snapshots", "description": "Published, immutable scores on the three impact axes."},
+    {"name": "webhooks", "description": "Signed event notifications to subscribers (staff)."},
     {"name": "api keys", "description": "Keys of third-party platforms (staff)."},
 ]
 
@@ -70,6 +72,7 @@ ROUTERS = [
     methodologies.router,
     jobs.router,
     snapshots.router,
+    webhooks.router,
     api_keys.router,
 ]
 

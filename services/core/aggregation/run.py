@@ -7,6 +7,7 @@ A re-run finds the snapshot of its job already published and only reports succes
 
 import asyncio
 import logging
+import time
 import uuid
 from datetime import datetime
 
@@ -91,14 +92,18 @@ async def run_aggregation(factory: async_sessionmaker[AsyncSession], job_id: uui
 async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
     known_at: datetime = job.started_at
     as_of = job.as_of or known_at.date()
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
     await _checkpoint(factory, job.id, "loading", 0.05)
     async with factory() as session:
         methodology = await get_methodology(session, job.methodology_version)
         config = config_of(methodology)
         loaded = await load_input(session, as_of, known_at, config, methodology.config_hash)
+    timings["loading"], clock = time.perf_counter() - clock, time.perf_counter()
     await _checkpoint(factory, job.id, "scoring", 0.4)
     result = await asyncio.to_thread(score_all, loaded.scoring, config)
     rows = sorted(result.rows, key=row_sort_key)
+    timings["scoring"], clock = time.perf_counter() - clock, time.perf_counter()
     await _checkpoint(factory, job.id, "publishing", 0.8)
     async with session_scope(factory) as session:
         running = await session.get(AggregationJob, job.id, with_for_update=True)
@@ -126,6 +131,8 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
                 [{"snapshot_id": snapshot.id, **{c: row.get(c) for c in SCORE_FIELDS}} for row in rows],
             )
         _succeed(running, snapshot.id)
+        timings["publishing"] = time.perf_counter() - clock
+        running.timings = {stage: round(seconds, 3) for stage, seconds in timings.items()}
         await announce(
             session,
             "snapshot.published",

@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from services.core.db import UTCDateTime
@@ -26,6 +26,8 @@ class AggregationJob(SQLModel, table=True):
     snapshot_id: uuid.UUID | None = None
     requested_by: uuid.UUID | None = None
     trigger: str = Field(default="api", max_length=16)
+    # Seconds spent in each stage of the last run: {"loading": .., "scoring": .., "publishing": ..}.
+    timings: dict | None = Field(default=None, sa_column=Column(JSON))
     attempts: int = 0
     cancel_requested: bool = False
     created_at: datetime = created_at_field()

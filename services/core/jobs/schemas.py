@@ -26,6 +26,7 @@ class AggregationJobRead(OutputModel):
     snapshot_id: uuid.UUID | None
     trigger: str = Field(description="`api`, `schedule` or `cli`.")
     attempts: int
+    timings: dict[str, float] | None = Field(description="Seconds spent in each stage of the last run.")
     cancel_requested: bool
     created_at: datetime
     started_at: datetime | None

@@ -17,14 +17,9 @@ def _unique(values: list) -> list:
     return values
 
 
-def _as_text(url: AnyHttpUrl) -> str:
-    return str(url)
-
-
 WebhookUrl = Annotated[
     AnyHttpUrl,
     UrlConstraints(max_length=2000, allowed_schemes=["http", "https"]),
-    AfterValidator(_as_text),
     Field(description="Where events are POSTed: a public http(s) URL, without credentials."),
 ]
 Events = Annotated[

@@ -40,8 +40,9 @@ async def _check_url(url: str, allow_private: bool) -> None:
 async def create_webhook(
     session: AsyncSession, payload: WebhookCreate, *, allow_private: bool
 ) -> WebhookSubscription:
-    await _check_url(payload.url, allow_private)
-    subscription = WebhookSubscription(url=payload.url, events=list(payload.events), secret=generate_secret())
+    url = str(payload.url)
+    await _check_url(url, allow_private)
+    subscription = WebhookSubscription(url=url, events=list(payload.events), secret=generate_secret())
     session.add(subscription)
     await session.flush()
     return subscription
@@ -64,7 +65,7 @@ async def list_webhooks(session: AsyncSession, *, cursor: str | None, limit: int
 async def update_webhook(
     session: AsyncSession, subscription: WebhookSubscription, payload: WebhookUpdate, *, allow_private: bool
 ) -> WebhookSubscription:
-    changes = payload.model_dump(exclude_unset=True)
+    changes = payload.model_dump(exclude_unset=True, mode="json")
     for field in ("url", "events", "active"):
         if field in changes and changes[field] is None:
             raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
