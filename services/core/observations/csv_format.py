@@ -56,8 +56,10 @@ def parse_import(text: str) -> tuple[list[IncomingValue], ItemErrors]:
         )
         return [], errors
     values: list[IncomingValue] = []
+    next_line = reader.line_num + 1
     for record in reader:
-        line = reader.line_num
+        # line_num is the last line read: a record with a quoted multi-line cell starts before it.
+        line, next_line = next_line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
         if len(record) != len(header):

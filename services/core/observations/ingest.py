@@ -142,8 +142,11 @@ async def ingest(
     indicators, forbidden = await _writable_indicators(session, principal, {v.indicator_id for v in values})
     refused = sorted({v.position for v in values if v.indicator_id in forbidden})
     if refused:
+        if errors.position_kind == "single":
+            raise Forbidden("This key's catalyst does not convene this indicator's alliance.")
+        where = "items" if errors.position_kind == "index" else "lines"
         raise Forbidden(
-            f"This key's catalyst does not convene the alliance of the indicator of {errors.position_kind}s "
+            f"This key's catalyst does not convene the alliance of the indicator of {where} "
             + ", ".join(str(p) for p in refused[:20])
             + "; nothing was written."
         )

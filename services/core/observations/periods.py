@@ -6,10 +6,11 @@ from datetime import date
 
 PERIOD_FORMS = "a year (2024), a quarter (2024-Q2), a month (2024-05) or a day (2024-05-17)"
 
-_YEAR = re.compile(r"^(\d{4})$")
-_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# re.ASCII: `\d` would otherwise also match other scripts' digits, which int() then accepts.
+_YEAR = re.compile(r"^(\d{4})$", re.ASCII)
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.ASCII)
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 
 
 class PeriodError(ValueError):

@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from services.core.indicators.schemas import Number
 from services.core.observations.periods import PERIOD_FORMS
@@ -26,6 +26,14 @@ class ObservationCreate(InputModel):
     status: ObservationStatus = ObservationStatus.final
     source: Source | None = None
     comment: Comment | None = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _period_not_too_long(cls, value):
+        # Checked before the length limit, so that e.g. a datetime gets the accepted forms back.
+        if isinstance(value, str) and len(value.strip()) > 10:
+            raise ValueError(f"Unrecognised period: expected {PERIOD_FORMS}.")
+        return value
 
 
 class BatchObservation(ObservationCreate):
