@@ -289,3 +289,12 @@ async def test_unknown_catalyst_is_404(client, reader):
     response = await client.get("/v1/catalysts/0190f5a0-0000-7000-8000-000000000000", headers=reader)
     assert response.status_code == 404
     assert response.json()["status"] == 404
+
+
+async def test_deleting_a_catalyst_revokes_its_write_keys(client, staff, make_key):
+    catalyst = await create_catalyst(client, staff)
+    writer = await make_key("write", catalyst_id=catalyst["id"])
+    assert (await client.get("/v1/catalysts", headers=writer)).status_code == 200
+    assert (await client.delete(f"/v1/catalysts/{catalyst['id']}", headers=staff)).status_code == 204
+    refused = await client.get("/v1/catalysts", headers=writer)
+    assert refused.status_code == 401

@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from tests.api.factories import create_alliance, create_catalyst, fetch, locs
+from tests.api.factories import create, create_alliance, create_catalyst, fetch, locs
 from tests.api.indicator_factories import (
     create_indicator,
     history,
@@ -962,3 +962,22 @@ async def test_write_key_cannot_correct_another_catalysts_value(client, staff, t
     assert_problem(response, 403)
     assert await series(client, staff, indicator_b) == [original]
     assert len(await history(client, staff, original)) == 1
+
+
+@pytest.mark.parametrize("value", [True, False, "12"])
+async def test_a_value_must_be_a_json_number(client, staff, value):
+    catalyst = await create_catalyst(client, staff)
+    alliance = await create_alliance(client, staff, [catalyst["id"]])
+    indicator = await create(
+        client,
+        f"/v1/alliances/{alliance['id']}/indicators",
+        {"code": "N", "name": "Nombre", "calculation_method": "Somme", "axis": "trust"},
+        staff,
+    )
+    response = await client.post(
+        f"/v1/indicators/{indicator['id']}/observations",
+        json={"period": "2024", "value": value},
+        headers=staff,
+    )
+    assert response.status_code == 422
+    assert ["body", "value"] in [error["loc"] for error in response.json()["errors"]]

@@ -12,17 +12,22 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.core.aggregation.observation_arrays import day_number, instant_number, load_observations
 from services.core.alliances.models import Alliance, AllianceCatalyst, AllianceDomain, AllianceMember
 from services.core.indicators.models import IndicatorRevision
 from services.core.observations.models import ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.scoring.config import AXES, MethodologyConfig
 from services.core.scoring.normalise import MEASURE_CODES, IndicatorRules
-from services.core.scoring.pipeline import Groups, Observations, ScoringInput
+from services.core.scoring.pipeline import Groups, ScoringInput
 from services.core.territories.models import Territory
 from services.core.vocabularies import Direction, IndicatorStatus
 
 AXIS_INDEX = {axis: index for index, axis in enumerate(AXES)}
+SCORING_FIELDS = (
+    "indicator_id", "alliance_id", "status", "measure_type", "direction", "scale_min", "scale_max",
+    "baseline_value", "target_value", "worst", "best", "axis", "weight",
+)  # fmt: skip
 
 
 @dataclass
@@ -30,15 +35,6 @@ class LoadedInput:
     scoring: ScoringInput
     watermark: dict
     counts: dict
-
-
-def day_number(value: date) -> int:
-    return value.toordinal()
-
-
-def instant_number(value: datetime) -> int:
-    """Microseconds since the epoch: an integer clock for K and the revisions' record times."""
-    return int(value.timestamp() * 1_000_000)
 
 
 def _nan(value) -> float:
@@ -60,34 +56,22 @@ async def _counted_alliances(session: AsyncSession, as_of: date, known_at: datet
 
 
 async def _indicators_at(session: AsyncSession, known_at: datetime):
-    """The latest revision of each indicator recorded at or before K."""
+    """The scoring fields of the latest revision of each indicator recorded at or before K."""
+    revisions = IndicatorRevision.__table__.c
     latest = (
-        select(IndicatorRevision.indicator_id, func.max(IndicatorRevision.revision).label("revision"))
-        .where(IndicatorRevision.recorded_at <= known_at)
-        .group_by(IndicatorRevision.indicator_id)
+        select(revisions.indicator_id, func.max(revisions.revision).label("revision"))
+        .where(revisions.recorded_at <= known_at)
+        .group_by(revisions.indicator_id)
         .subquery()
     )
     statement = (
-        select(IndicatorRevision)
+        select(*(revisions[name] for name in SCORING_FIELDS))
         .join(
             latest,
-            and_(
-                IndicatorRevision.indicator_id == latest.c.indicator_id,
-                IndicatorRevision.revision == latest.c.revision,
-            ),
+            and_(revisions.indicator_id == latest.c.indicator_id, revisions.revision == latest.c.revision),
         )
-        .order_by(IndicatorRevision.indicator_id)
+        .order_by(revisions.indicator_id)
     )
-    return list((await session.scalars(statement)).all())
-
-
-async def _observation_candidates(
-    session: AsyncSession, first_end: date, as_of: date, known_at: datetime
-) -> list:
-    table = ObservationRevision.__table__.c
-    statement = select(
-        table.id, table.indicator_id, table.period_start, table.period_end, table.recorded_at, table.value
-    ).where(table.recorded_at <= known_at, table.period_end <= as_of, table.period_end >= first_end)
     return (await session.execute(statement)).all()
 
 
@@ -149,22 +133,11 @@ async def load_input(
         for d in await _indicators_at(session, known_at)
         if d.status == IndicatorStatus.active and d.alliance_id in alliance_index
     ]
-    indicator_index = {d.indicator_id: i for i, d in enumerate(definitions)}
 
     max_lookback = max(config.lookback_for(axis) for axis in AXES)
     first_end = as_of - timedelta(days=max_lookback + config.trend_lag_days)
-    candidates = [
-        row
-        for row in await _observation_candidates(session, first_end, as_of, known_at)
-        if row.indicator_id in indicator_index
-    ]
-    observations = Observations(
-        indicator=np.array([indicator_index[r.indicator_id] for r in candidates], dtype=np.int64),
-        period_start=np.array([day_number(r.period_start) for r in candidates], dtype=np.int64),
-        period_end=np.array([day_number(r.period_end) for r in candidates], dtype=np.int64),
-        recorded=np.array([instant_number(r.recorded_at) for r in candidates], dtype=np.int64),
-        revision=np.array([r.id for r in candidates], dtype=np.int64),
-        value=np.array([r.value for r in candidates], dtype=float),
+    observations = await load_observations(
+        session, [d.indicator_id for d in definitions], first_end, as_of, known_at
     )
 
     ordered_groups = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
@@ -227,7 +200,7 @@ async def load_input(
     counts = {
         "alliances": len(alliances),
         "indicators": len(definitions),
-        "observation_revisions_read": len(candidates),
+        "observation_revisions_read": int(observations.value.size),
         "groups": len(ordered_groups),
     }
     return LoadedInput(scoring=scoring, watermark=watermark, counts=counts)

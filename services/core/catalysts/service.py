@@ -1,7 +1,9 @@
 import uuid
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.core.auth.models import ApiKey
 from services.core.auth.principal import Principal
 from services.core.catalysts import repository
 from services.core.catalysts.models import Catalyst, CatalystTrade
@@ -79,4 +81,10 @@ async def delete_catalyst(session: AsyncSession, principal: Principal, catalyst:
     principal.require_staff()
     catalyst.deleted_at = utcnow()
     catalyst.updated_at = catalyst.deleted_at
+    # Its write keys speak for a catalyst that no longer exists: they stop working with it.
+    await session.execute(
+        update(ApiKey)
+        .where(ApiKey.catalyst_id == catalyst.id, ApiKey.revoked_at.is_(None))
+        .values(revoked_at=catalyst.deleted_at)
+    )
     await session.flush()

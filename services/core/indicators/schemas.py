@@ -3,7 +3,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, Field, Strict, StringConstraints
 
 from services.core.schemas_base import InputModel, LongText, Name, OutputModel
 from services.core.vocabularies import Axis, Dimension, Direction, IndicatorStatus, MeasureType, Prism
@@ -15,7 +15,8 @@ def _finite(value: float | None) -> float | None:
     return value
 
 
-Number = Annotated[float, AfterValidator(_finite)]
+# Strict: a JSON number only (true/false or "12" are refused rather than read as numbers).
+Number = Annotated[float, Strict(), AfterValidator(_finite)]
 Code = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
@@ -26,7 +27,7 @@ CalculationMethod = Annotated[
     StringConstraints(min_length=1, max_length=5000),
     Field(description="How the value is computed, written down from the start (required)."),
 ]
-Weight = Annotated[float, Field(gt=0, le=1000), AfterValidator(_finite)]
+Weight = Annotated[float, Strict(), Field(gt=0, le=1000), AfterValidator(_finite)]
 
 
 class IndicatorCreate(InputModel):

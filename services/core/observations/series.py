@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.errors import Invalid, NotFound
 from services.core.indicators.models import Indicator
+from services.core.indicators.service import get_indicator
 from services.core.observations.models import Observation, ObservationRevision
 from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
 
@@ -115,6 +116,7 @@ async def get_observation(session: AsyncSession, observation_id: uuid.UUID) -> O
     observation = await session.get(Observation, observation_id)
     if observation is None:
         raise NotFound("No observation with this id.")
+    await get_indicator(session, observation.indicator_id)  # hidden with a deleted alliance
     return observation
 
 
