@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,24 @@ def test_openapi_command_writes_the_served_document(database, tmp_path):
     from services.api.main import create_app
 
     assert json.loads(target.read_text()) == create_app().openapi()
+
+
+def test_aggregate_waits_for_the_job_and_prints_the_snapshot(database):
+    seeded = observatoire("seed-demo", database=database)
+    assert seeded.returncode == 0, seeded.stderr
+    result = observatoire("aggregate", "--as-of", "2024-12-31", "--wait", database=database)
+    assert result.returncode == 0, result.stderr
+    snapshot_id = result.stdout.strip().splitlines()[-1]
+    assert uuid.UUID(snapshot_id)
+    assert "Succeeded" in result.stderr
+
+    from fastapi.testclient import TestClient
+
+    from services.api.main import create_app
+    from services.core.config import Settings
+
+    key = observatoire("keys", "create", "--scope", "read", database=database).stdout.strip().splitlines()[-1]
+    with TestClient(create_app(Settings(database_url=f"sqlite+aiosqlite:///{database}"))) as client:
+        snapshot = client.get("/v1/snapshots/latest", headers={"Authorization": f"Bearer {key}"}).json()
+    assert snapshot["id"] == snapshot_id
+    assert snapshot["counts"]["alliances"] >= 6

@@ -4,8 +4,15 @@ import csv
 import io
 
 import pytest
+import time_machine
+from sqlalchemy import select
 
+from services.core.config import Settings
 from services.core.snapshots.identity import content_hash
+from services.core.webhooks.models import WebhookDelivery
+from services.worker.context import TaskContext
+from services.worker.inline import InlineRunner
+from services.worker.tasks.aggregate import aggregate
 from tests.api.factories import create, create_alliance, create_catalyst, create_organisation
 
 AS_OF = "2024-12-31"
@@ -248,3 +255,35 @@ async def test_only_staff_trigger_jobs(client, staff, reader, make_key):
         assert (await client.post("/v1/aggregation-jobs", json={}, headers=headers)).status_code == 403
     assert (await client.get("/v1/aggregation-jobs", headers=staff)).json()["items"] == []
     assert (await client.post("/v1/aggregation-jobs", json={}, headers=staff)).status_code == 202
+
+
+async def test_a_published_snapshot_is_announced_to_subscribers(app, client, staff, scored_alliance):
+    subscription = await client.post(
+        "/v1/webhooks",
+        json={"url": "https://93.184.216.34/hooks", "events": ["snapshot.published"]},
+        headers=staff,
+    )
+    assert subscription.status_code == 201
+    job = (await client.post("/v1/aggregation-jobs", json={"as_of": AS_OF}, headers=staff)).json()
+    # Run the job only (not the deliveries: the subscriber's address is not reachable from here).
+    await aggregate(app.state.jobs.context, job["id"])
+    snapshot_id = (await client.get(f"/v1/aggregation-jobs/{job['id']}", headers=staff)).json()["snapshot_id"]
+    async with app.state.session_factory() as session:
+        [delivery] = (await session.scalars(select(WebhookDelivery))).all()
+    assert delivery.event_type == "snapshot.published"
+    assert delivery.payload["data"]["snapshot_id"] == snapshot_id
+    assert str(delivery.subscription_id) == subscription.json()["id"]
+
+
+async def test_the_schedule_requests_a_job(app, client, staff):
+    settings = Settings(database_url=app.state.settings.database_url, aggregation_cron="0 3 * * *")
+    with time_machine.travel("2026-11-26 02:58:00+00:00", tick=False) as traveller:
+        runner = InlineRunner(TaskContext(settings, app.state.session_factory))
+        await runner.relay.run_once()
+        assert (await client.get("/v1/aggregation-jobs", headers=staff)).json()["items"] == []
+        traveller.move_to("2026-11-26 03:00:30+00:00")
+        await runner.relay.run_once()
+        await runner.drain()
+    [job] = (await client.get("/v1/aggregation-jobs", headers=staff)).json()["items"]
+    assert job["trigger"] == "schedule"
+    assert job["status"] == "succeeded"
