@@ -96,11 +96,21 @@ def _query_names(route: APIRoute) -> frozenset[str]:
 
 
 async def reject_unknown_query_parameters(request: Request) -> None:
-    """A misspelt filter must not silently return everything: unknown parameters are a 400."""
+    """A misspelt filter must not silently return everything: unknown parameters are a 400.
+    Parameters holding a NUL character (which no database column can store) are a 400 too."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
     allowed = _query_names(route)
+    for location, values in (("query", request.query_params), ("path", request.path_params)):
+        for name, value in values.items():
+            if isinstance(value, str) and "\x00" in value:
+                raise ProblemException(
+                    400,
+                    f"The {location} parameter {name} contains a NUL character.",
+                    slug="bad-request",
+                    errors=[{"loc": [location, name], "msg": "NUL character.", "code": "nul_character"}],
+                )
     unknown = sorted({name for name in request.query_params if name not in allowed})
     if unknown:
         raise ProblemException(

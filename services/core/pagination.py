@@ -48,6 +48,8 @@ def paginate(statement: Select, column, cursor: str | None, limit: int, parse=st
     if cursor is not None:
         try:
             after = parse(decode_cursor(cursor))
+            if isinstance(after, int) and not -(2**63) <= after < 2**63:
+                raise ValueError("out of the range of a database integer")
         except ValueError as exc:
             raise Invalid.field(["query", "cursor"], "Malformed cursor.", "cursor_invalid") from exc
         statement = statement.where(column > after)

@@ -1,15 +1,30 @@
 """Base classes of the request and response schemas."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+
+
+def reject_nul(value: Any) -> Any:
+    """Text with a NUL character cannot be stored (PostgreSQL refuses it): refuse it here."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text must not contain NUL characters")
+    if isinstance(value, list):
+        for item in value:
+            reject_nul(item)
+    return value
 
 
 class InputModel(BaseModel):
     """A request body: unknown fields are refused, so read-only fields cannot be mass-assigned."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        return reject_nul(value)
 
 
 class OutputModel(BaseModel):

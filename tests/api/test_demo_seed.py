@@ -11,10 +11,21 @@ from services.core.alliances.models import (
 )
 from services.core.catalysts.models import Catalyst, CatalystTrade
 from services.core.db import session_scope
-from services.core.demo.seed import demo_id, member_id, seed_demo
+from services.core.demo.seed import demo_id, indicator_id, member_id, seed_demo
+from services.core.indicators.models import Indicator, IndicatorRevision
+from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.territories.models import Territory
-from services.core.vocabularies import ActorType, MemberRole, StructureType, Trade
+from services.core.vocabularies import (
+    ActorType,
+    Axis,
+    Direction,
+    MeasureType,
+    MemberRole,
+    ObservationStatus,
+    StructureType,
+    Trade,
+)
 
 TABLES = [
     Territory,
@@ -26,6 +37,10 @@ TABLES = [
     AllianceDomain,
     AllianceSdg,
     AllianceMember,
+    Indicator,
+    IndicatorRevision,
+    Observation,
+    ObservationRevision,
 ]
 
 
@@ -37,8 +52,8 @@ async def _row_counts(app) -> dict[str, int]:
         }
 
 
-async def _items(client, path: str, headers: dict) -> list[dict]:
-    response = await client.get(path, params={"limit": 500}, headers=headers)
+async def _items(client, path: str, headers: dict, **params) -> list[dict]:
+    response = await client.get(path, params={"limit": 500, **params}, headers=headers)
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["next_cursor"] is None
@@ -73,6 +88,8 @@ async def test_seeding_twice_adds_nothing_the_second_time(app):
     assert first["territories"] >= 2
     assert first["catalysts"] >= 12
     assert first["alliances"] >= 6
+    assert first["indicators"] >= 3 * first["alliances"]
+    assert first["observations"] > 10 * first["indicators"]
     assert all(count > 0 for count in first.values()), first
     counts = await _row_counts(app)
 
@@ -115,7 +132,7 @@ async def test_local_territories_have_every_territory_type(app, client, staff):
     await seed_demo(app.state.settings)
     types = set()
     for level in ("epci", "commune", "district"):
-        for territory in await _items(client, f"/v1/territories?level={level}", staff):
+        for territory in await _items(client, "/v1/territories", staff, level=level):
             types.add(territory["territory_type"])
     assert {"rural", "medium_town", "priority_district", "metropolis"} <= types
 
@@ -159,3 +176,111 @@ async def test_demo_objects_have_deterministic_ids(app, client, staff):
     )
     assert member.status_code == 200
     assert member.json()["organisation_id"] == str(demo_id("organisation", "lycee-mont-mesly"))
+
+
+async def _indicators_by_alliance(client, headers: dict) -> dict[str, list[dict]]:
+    return {
+        alliance["id"]: await _items(client, f"/v1/alliances/{alliance['id']}/indicators", headers)
+        for alliance in await _items(client, "/v1/alliances", headers)
+    }
+
+
+async def test_every_alliance_follows_a_few_varied_indicators(app, client, staff):
+    await seed_demo(app.state.settings)
+    by_alliance = await _indicators_by_alliance(client, staff)
+    indicators = [indicator for group in by_alliance.values() for indicator in group]
+
+    assert all(3 <= len(group) <= 5 for group in by_alliance.values())
+    axes = {alliance: {i["axis"] for i in group} for alliance, group in by_alliance.items()}
+    partial = [alliance for alliance, found in axes.items() if found != set(Axis)]
+    assert len(partial) == 1, axes  # one alliance has no innovation indicator yet
+    assert axes[partial[0]] == {"performance", "trust"}
+
+    assert {i["measure_type"] for i in indicators} == set(MeasureType)
+    assert {i["direction"] for i in indicators} == set(Direction)
+    assert {(i["scale_min"], i["scale_max"]) for i in indicators if i["measure_type"] == "ordinal"} == {
+        (1, 5),
+        (1, 4),
+    }
+    assert {i["weight"] for i in indicators} == {1, 2}
+    assert all(i["calculation_method"] and i["prism"] and i["dimension"] for i in indicators)
+    assert any(i["direction"] == "decrease" and i["target_value"] < i["baseline_value"] for i in indicators)
+    assert any(i["worst"] is not None and i["best"] is not None for i in indicators)
+
+    member_scoped = [i for i in indicators if i["member_id"] is not None]
+    assert len(member_scoped) >= 2
+    for indicator in member_scoped:
+        member = await client.get(
+            f"/v1/alliances/{indicator['alliance_id']}/members/{indicator['member_id']}", headers=staff
+        )
+        assert member.status_code == 200, member.text
+
+    delay = await client.get(
+        f"/v1/indicators/{indicator_id('bien-voir-pour-apprendre', 'DELAI')}", headers=staff
+    )
+    assert delay.status_code == 200
+    assert delay.json()["direction"] == "decrease"
+    assert (delay.json()["baseline_value"], delay.json()["target_value"]) == (120, 45)
+
+
+async def test_values_respect_their_indicator(app, client, staff):
+    await seed_demo(app.state.settings)
+    statuses: set[str] = set()
+    for group in (await _indicators_by_alliance(client, staff)).values():
+        for indicator in group:
+            values = await _items(client, f"/v1/indicators/{indicator['id']}/observations", staff)
+            assert values, indicator["code"]
+            for value in values:
+                assert "2022-01-01" <= value["period_start"] <= value["period_end"] <= "2026-09-30"
+                assert value["source"]
+                if indicator["measure_type"] == "ordinal":
+                    assert indicator["scale_min"] <= value["value"] <= indicator["scale_max"]
+                if indicator["measure_type"] == "binary":
+                    assert value["value"] in (0, 1)
+                if indicator["measure_type"] == "percentage":
+                    assert 0 <= value["value"] <= 100
+            statuses.update(value["status"] for value in values)
+    assert statuses == set(ObservationStatus)
+
+
+async def test_a_corrected_value_keeps_its_first_report(app, client, staff):
+    await seed_demo(app.state.settings)
+    await seed_demo(app.state.settings)  # the correction is not replayed
+    stages = indicator_id("parcours-lycee-entreprises", "STAGES")
+    values = await _items(client, f"/v1/indicators/{stages}/observations", staff)
+    corrected = [value for value in values if value["revision"] == 2]
+    assert len(corrected) == 1 and corrected[0]["period_start"] == "2024-01-01"
+
+    history = await _items(client, f"/v1/observations/{corrected[0]['id']}/history", staff)
+    assert [(h["revision"], h["value"], h["status"]) for h in history] == [
+        (1, 147, "provisional"),
+        (2, 132, "final"),
+    ]
+    assert history[1]["comment"].startswith("Correction")
+
+
+async def test_an_aggregation_of_the_demo_shows_real_scores(app, client, staff):
+    await seed_demo(app.state.settings)
+    response = await client.post("/v1/aggregation-jobs", json={"as_of": "2026-09-30"}, headers=staff)
+    assert response.status_code == 202, response.text
+    await app.state.jobs.drain()
+    job = (await client.get(response.headers["location"], headers=staff)).json()
+    assert job["status"] == "succeeded", job
+
+    rows = await _items(client, "/v1/snapshots/latest/scores", staff, subject_type="alliance")
+    # The ended alliance is left out; every other one has a row per axis.
+    assert len(rows) == 3 * 8
+    scored = [row["score"] for row in rows if row["score"] is not None]
+    assert len(scored) >= 0.9 * len(rows)
+    assert all(0 <= score <= 100 for score in scored)
+    assert len(set(scored)) > 10
+    not_measured = [row for row in rows if "not_measured" in row["flags"]]
+    assert [(row["subject_id"], row["axis"], row["score"]) for row in not_measured] == [
+        (str(demo_id("alliance", "manger-mieux-sud-reunion")), "innovation", None)
+    ]
+
+    snapshot = (await client.get("/v1/snapshots/latest", headers=staff)).json()
+    unscorable = snapshot["diagnostics"]["unscorable_indicators"]
+    assert [item["indicator_id"] for item in unscorable] == [
+        str(indicator_id("estuaire-zero-dechet", "REEMPLOI"))
+    ]

@@ -1,9 +1,11 @@
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response
 
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, StaffDep
 from services.api.openapi import problems
 from services.core.methodology import service
-from services.core.methodology.schemas import MethodologyCreate, MethodologyRead
+from services.core.methodology.schemas import MethodologyCreate, MethodologyRead, VersionNumber
 from services.core.pagination import DEFAULT_LIMIT, Page
 
 router = APIRouter(prefix="/v1/methodologies", tags=["methodologies"])
@@ -39,5 +41,5 @@ async def create_methodology(
     response_model=MethodologyRead,
     responses=problems(404),
 )
-async def get_methodology(version: int, session: SessionDep, _: ReaderDep):
+async def get_methodology(version: Annotated[VersionNumber, Path()], session: SessionDep, _: ReaderDep):
     return MethodologyRead.model_validate(await service.get_methodology(session, version))

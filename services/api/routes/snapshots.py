@@ -6,6 +6,7 @@ from fastapi.responses import StreamingResponse
 
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep
 from services.api.openapi import problems
+from services.core.methodology.schemas import VersionNumber
 from services.core.observations.csv_format import write_csv
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.snapshots import service
@@ -23,7 +24,7 @@ SnapshotRef = Annotated[
 async def list_snapshots(
     session: SessionDep,
     _: ReaderDep,
-    methodology_version: Annotated[int | None, Query(ge=1)] = None,
+    methodology_version: Annotated[VersionNumber | None, Query()] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ):

@@ -3,7 +3,8 @@
 Catalysts, organisations and alliances are keyed by a slug: the seed turns each slug into a
 deterministic id, and alliances and members refer to catalysts and organisations by slug.
 Each entry holds exactly the fields of the matching Create schema (catalyst and alliance
-references aside), so that it is validated like an API request.
+references aside), so that it is validated like an API request. Indicators are listed per
+alliance and identified by their code within it; each carries its observations.
 
 The people, places and partnerships are fictional but modelled on the sources of the
 domain. Territory codes of communes and EPCIs are INSEE codes and SIREN numbers with a
@@ -1044,4 +1045,841 @@ ALLIANCES: dict[str, dict] = {
             },
         ],
     },
+}
+
+
+# --- Indicators and their values -------------------------------------------------------------
+# Periods are written as `observatoire` reads them: a year (2024), a quarter (2024-Q2) or a
+# month (2024-05). Values run up to September 2026.
+
+# A fixed pattern of small deviations, so that generated monthly series are not straight lines.
+_WIGGLE = (0.0, 0.5, -0.3, 0.8, -0.6, 0.2, -0.9, 0.4, 1.0, -0.2, 0.6, -0.7)
+
+
+def months(first: str, last: str) -> list[str]:
+    """Every month from `first` to `last` included, e.g. `months("2022-01", "2026-09")`."""
+    year, month = map(int, first.split("-"))
+    periods = [f"{year}-{month:02d}"]
+    while periods[-1] != last:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        periods.append(f"{year}-{month:02d}")
+    return periods
+
+
+def quarters(first: str, last: str) -> list[str]:
+    """Every quarter from `first` to `last` included, e.g. `quarters("2022-Q1", "2026-Q3")`."""
+    year, quarter = int(first[:4]), int(first[-1])
+    periods = [f"{year}-Q{quarter}"]
+    while periods[-1] != last:
+        year, quarter = (year + 1, 1) if quarter == 4 else (year, quarter + 1)
+        periods.append(f"{year}-Q{quarter}")
+    return periods
+
+
+def trend(periods: list[str], start: float, end: float, *, wiggle: float, decimals: int = 0) -> dict:
+    """A value per period going from `start` to `end`, with deterministic deviations of `wiggle`."""
+    last = len(periods) - 1
+    return {
+        period: round(start + (end - start) * i / last + wiggle * _WIGGLE[i % len(_WIGGLE)], decimals)
+        for i, period in enumerate(periods)
+    }
+
+
+def series(
+    source: str,
+    values: dict[str, float],
+    *,
+    provisional: tuple[str, ...] = (),
+    estimated: tuple[str, ...] = (),
+    comments: dict[str, str] | None = None,
+) -> list[dict]:
+    """The observations of one indicator: final unless listed as provisional or estimated."""
+    comments = comments or {}
+    return [
+        {
+            "period": period,
+            "value": value,
+            "status": "provisional"
+            if period in provisional
+            else "estimated"
+            if period in estimated
+            else "final",
+            "source": source,
+            "comment": comments.get(period),
+        }
+        for period, value in values.items()
+    ]
+
+
+# Per alliance slug, its indicators: the fields of IndicatorCreate, except `member` (the slug of
+# the organisation whose individual objective it measures: member-scoped indicators), `values`
+# (the observations) and `corrections` (a value first posted for a period, then corrected to the
+# one in `values`: both stay in the observation's history).
+INDICATORS: dict[str, list[dict]] = {
+    "parcours-lycee-entreprises": [
+        {
+            "code": "STAGES",
+            "name": "Jeunes accueillis en stage dans les entreprises du parcours",
+            "calculation_method": "Nombre de jeunes accueillis en stage, d'après les conventions signées "
+            "entre le lycée et les entreprises du parcours, sur l'année civile.",
+            "unit": "jeunes",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "baseline_value": 60,
+            "baseline_date": "2021-06-30",
+            "target_value": 180,
+            "target_date": "2026-06-30",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "personal_fulfilment",
+            "weight": 2,
+            "values": series(
+                "Bilan annuel du parcours",
+                {"2022": 78, "2023": 104, "2024": 132, "2025": 151},
+                provisional=("2025",),
+                comments={
+                    "2024": "Correction : les stages en alternance étaient comptés deux fois ; chiffre "
+                    "rapproché du registre des conventions du lycée."
+                },
+            ),
+            "corrections": [
+                {
+                    "period": "2024",
+                    "value": 147,
+                    "status": "provisional",
+                    "source": "Bilan annuel du parcours (version provisoire)",
+                }
+            ],
+        },
+        {
+            "code": "RUPTURES",
+            "name": "Part des stages interrompus avant leur terme",
+            "calculation_method": "Stages interrompus avant la date de fin prévue, rapportés aux stages "
+            "commencés dans le trimestre (registre des conventions du lycée).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "decrease",
+            "baseline_value": 18,
+            "baseline_date": "2021-06-30",
+            "target_value": 8,
+            "target_date": "2026-06-30",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "social",
+            "values": series(
+                "Registre des conventions du lycée",
+                trend(quarters("2022-Q1", "2026-Q3"), 17.5, 9.5, wiggle=1.2, decimals=1),
+                provisional=("2026-Q2", "2026-Q3"),
+            ),
+        },
+        {
+            "code": "JURY",
+            "name": "Jury mixte lycée-entreprises pour les soutenances de stage",
+            "calculation_method": "1 si au moins un jury de soutenance de l'année associe enseignants et "
+            "chefs d'entreprise, 0 sinon (procès-verbaux des jurys).",
+            "measure_type": "binary",
+            "direction": "increase",
+            "axis": "innovation",
+            "prism": "organisation",
+            "dimension": "societal",
+            "values": series("Procès-verbaux des jurys", {"2022": 0, "2023": 1, "2024": 1, "2025": 1}),
+        },
+        {
+            "code": "CONF-ENT",
+            "name": "Confiance des entreprises du club envers le lycée",
+            "calculation_method": "Score moyen de confiance (enquête annuelle auprès des entreprises "
+            "adhérentes du club, échelle 1 à 5).",
+            "unit": "points (1 à 5)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 5,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "organisation",
+            "dimension": "economic",
+            "member": "club-entreprises-creteil",
+            "values": series(
+                "Enquête annuelle du club d'entreprises",
+                {"2022": 3.1, "2023": 3.4, "2024": 3.8, "2025": 3.9},
+            ),
+        },
+    ],
+    "caserne-en-commun": [
+        {
+            "code": "EMPLOIS",
+            "name": "Emplois sur le site de la caserne",
+            "calculation_method": "Équivalents temps plein des structures installées sur le site au "
+            "dernier jour du trimestre (registres du personnel transmis à la SCIC).",
+            "unit": "ETP",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "baseline_value": 0,
+            "baseline_date": "2021-03-15",
+            "target_value": 40,
+            "target_date": "2027-12-31",
+            "axis": "performance",
+            "prism": "ecosystem",
+            "dimension": "economic",
+            "weight": 2,
+            "values": series(
+                "Registres du personnel (SCIC Caserne en commun)",
+                trend(quarters("2022-Q1", "2026-Q3"), 2, 28.5, wiggle=0.6, decimals=1),
+                provisional=("2026-Q3",),
+                estimated=("2023-Q2",),
+                comments={"2023-Q2": "Deux structures n'ont pas transmis leur registre : valeur estimée."},
+            ),
+        },
+        {
+            "code": "SURFACE",
+            "name": "Part de la surface du site rendue à de nouveaux usages",
+            "calculation_method": "Surface de plancher occupée par des logements, des ateliers ou des "
+            "activités ouvertes au public, rapportée à la surface totale des bâtiments (plans "
+            "tenus par l'EPF).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "increase",
+            "axis": "innovation",
+            "prism": "ecosystem",
+            "dimension": "environmental",
+            "values": series(
+                "Relevé des surfaces (EPF Occitanie)", {"2022": 12, "2023": 27, "2024": 41, "2025": 54}
+            ),
+        },
+        {
+            "code": "GOUV",
+            "name": "Niveau de gouvernance partagée du site",
+            "calculation_method": "Grille de maturité en 4 niveaux cotée chaque année par le comité de "
+            "pilotage : 1 information des habitants, 2 consultation, 3 co-décision, 4 gestion "
+            "confiée à la coopérative.",
+            "unit": "niveau (1 à 4)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 4,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "ecosystem",
+            "dimension": "political",
+            "values": series("Comité de pilotage", {"2022": 2, "2023": 2, "2024": 3, "2025": 3}),
+        },
+        {
+            "code": "ASSEMBLEES",
+            "name": "Habitants présents aux assemblées de la coopérative",
+            "calculation_method": "Personnes ayant émargé aux assemblées ouvertes du trimestre "
+            "(feuilles d'émargement). Bornes : 0 personne, et 150, la capacité de la grande salle.",
+            "unit": "personnes",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "worst": 0,
+            "best": 150,
+            "axis": "trust",
+            "prism": "individual",
+            "dimension": "political",
+            "values": series(
+                "Feuilles d'émargement",
+                dict(
+                    zip(
+                        quarters("2022-Q1", "2026-Q3"),
+                        [35, 42, 28, 51, 58, 63, 40, 72, 77, 81, 55, 88, 92, 96, 70, 104, 101, 110, 86],
+                        strict=True,
+                    )
+                ),
+                provisional=("2026-Q3",),
+            ),
+        },
+    ],
+    "bien-voir-pour-apprendre": [
+        {
+            "code": "DELAI",
+            "name": "Délai moyen d'attente pour un rendez-vous ophtalmologique (jours)",
+            "calculation_method": "Moyenne, sur les enfants orientés dans le mois, du nombre de jours "
+            "entre le dépistage et la consultation (registre du tiers de confiance).",
+            "unit": "jours",
+            "measure_type": "quantity",
+            "direction": "decrease",
+            "baseline_value": 120,
+            "baseline_date": "2019-01-14",
+            "target_value": 45,
+            "target_date": "2026-12-31",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "social",
+            "weight": 2,
+            "values": series(
+                "Registre du tiers de confiance",
+                trend(months("2022-01", "2026-09"), 96, 52, wiggle=4),
+                provisional=("2026-08", "2026-09"),
+                estimated=("2022-08", "2023-08", "2024-08", "2025-08"),
+                comments={
+                    month: "Vacances scolaires : pas de dépistage, délai estimé sur les rendez-vous "
+                    "déjà fixés."
+                    for month in ("2022-08", "2023-08", "2024-08", "2025-08")
+                },
+            ),
+        },
+        {
+            "code": "DEPISTES",
+            "name": "Part des enfants de grande section et de CP dépistés",
+            "calculation_method": "Enfants dépistés dans l'année, rapportés aux effectifs de grande "
+            "section et de CP des écoles engagées (effectifs transmis par la DSDEN).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "increase",
+            "baseline_value": 62,
+            "baseline_date": "2019-06-30",
+            "target_value": 95,
+            "target_date": "2026-06-30",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "social",
+            "values": series(
+                "Effectifs DSDEN et registre du dépistage",
+                {"2022": 78, "2023": 84, "2024": 88, "2025": 91},
+            ),
+        },
+        {
+            "code": "ESSAIMAGE",
+            "name": "Dispositif étendu à une autre académie",
+            "calculation_method": "1 dès qu'une autre académie applique le protocole de dépistage avec "
+            "un tiers de confiance (convention signée), 0 sinon.",
+            "measure_type": "binary",
+            "direction": "increase",
+            "axis": "innovation",
+            "prism": "ecosystem",
+            "dimension": "societal",
+            "values": series("Conventions signées", {"2022": 0, "2023": 0, "2024": 1, "2025": 1}),
+        },
+        {
+            "code": "CONF-FAM",
+            "name": "Confiance des familles dans le dispositif",
+            "calculation_method": "Score moyen de confiance (enquête annuelle auprès des familles des "
+            "enfants dépistés, échelle 1 à 5).",
+            "unit": "points (1 à 5)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 5,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "individual",
+            "dimension": "social",
+            "values": series(
+                "Enquête annuelle auprès des familles",
+                {"2022": 3.3, "2023": 3.6, "2024": 3.7, "2025": 4.1},
+            ),
+        },
+    ],
+    "mobilites-rurales-creuse": [
+        {
+            "code": "TRAJETS",
+            "name": "Trajets en transport à la demande et en autopartage",
+            "calculation_method": "Trajets du trimestre enregistrés par la centrale de réservation, plus "
+            "les locations de véhicules du garage solidaire.",
+            "unit": "trajets",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "baseline_value": 0,
+            "baseline_date": "2022-04-01",
+            "target_value": 900,
+            "target_date": "2025-12-31",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "social",
+            "weight": 2,
+            "values": series(
+                "Centrale de réservation et garage solidaire",
+                {
+                    "2022-Q2": 120,
+                    "2022-Q3": 210,
+                    "2022-Q4": 260,
+                    "2023-Q1": 330,
+                    "2023-Q2": 240,
+                    "2023-Q3": 300,
+                    "2023-Q4": 370,
+                    "2024-Q1": 420,
+                    "2024-Q2": 480,
+                    "2024-Q3": 510,
+                    "2024-Q4": 540,
+                    "2025-Q1": 520,
+                    "2025-Q2": 500,
+                    "2025-Q3": 460,
+                    "2025-Q4": 430,
+                    "2026-Q1": 410,
+                    "2026-Q2": 420,
+                    "2026-Q3": 400,
+                },
+                provisional=("2026-Q3",),
+                comments={"2023-Q2": "Fin du transport à la demande assuré par les Autocars du Plateau."},
+            ),
+        },
+        {
+            "code": "REFUS",
+            "name": "Part des offres d'emploi refusées faute de moyen de transport",
+            "calculation_method": "Offres refusées pour un motif de mobilité, rapportées aux offres "
+            "proposées aux demandeurs d'emploi du Sud creusois (enquête annuelle auprès des "
+            "conseillers emploi).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "decrease",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "economic",
+            "values": series(
+                "Enquête annuelle auprès des conseillers emploi",
+                {"2022": 34, "2023": 29, "2024": 24, "2025": 23},
+                estimated=("2025",),
+                comments={"2025": "Enquête interrompue pendant la pause du projet : valeur estimée."},
+            ),
+        },
+        {
+            "code": "PLAN",
+            "name": "Offre de mobilité inscrite au plan de mobilité intercommunal",
+            "calculation_method": "1 si le plan de mobilité simplifié adopté par la communauté de "
+            "communes reprend l'offre testée, 0 sinon (délibérations).",
+            "measure_type": "binary",
+            "direction": "increase",
+            "axis": "innovation",
+            "prism": "ecosystem",
+            "dimension": "political",
+            "values": series(
+                "Délibérations du conseil communautaire", {"2022": 0, "2023": 0, "2024": 1, "2025": 1}
+            ),
+        },
+        {
+            "code": "CONF-USAGERS",
+            "name": "Confiance des usagers dans le service",
+            "calculation_method": "Score moyen de confiance (questionnaire remis aux usagers chaque "
+            "automne, échelle 1 à 5).",
+            "unit": "points (1 à 5)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 5,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "individual",
+            "dimension": "personal_fulfilment",
+            "member": "usagers-aubusson",
+            "values": series(
+                "Questionnaire aux usagers", {"2022": 3.0, "2023": 2.7, "2024": 3.5, "2025": 3.4}
+            ),
+        },
+    ],
+    "estuaire-zero-dechet": [
+        {
+            "code": "DMR",
+            "name": "Déchets ménagers résiduels par habitant des quartiers engagés",
+            "calculation_method": "Ordures ménagères résiduelles collectées dans les quartiers engagés "
+            "au cours du trimestre, rapportées à leur population et ramenées à l'année (kg par "
+            "habitant et par an, pesées de Nantes Métropole).",
+            "unit": "kg/hab/an",
+            "measure_type": "quantity",
+            "direction": "decrease",
+            "baseline_value": 210,
+            "baseline_date": "2020-06-30",
+            "target_value": 168,
+            "target_date": "2026-12-31",
+            "axis": "performance",
+            "prism": "ecosystem",
+            "dimension": "environmental",
+            "weight": 2,
+            "values": series(
+                "Pesées de collecte (Nantes Métropole)",
+                trend(quarters("2022-Q1", "2026-Q3"), 201, 167, wiggle=4),
+                provisional=("2026-Q3",),
+            ),
+        },
+        {
+            "code": "REEMPLOI",
+            "name": "Tonnage collecté pour le réemploi",
+            "description": "Suivi du volume sans objectif chiffré : l'alliance n'a pas encore fixé de cible.",
+            "calculation_method": "Somme des pesées du mois à l'entrée de la recyclerie et aux points de "
+            "collecte partenaires.",
+            "unit": "tonnes",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "axis": "performance",
+            "prism": "ecosystem",
+            "dimension": "environmental",
+            "values": series(
+                "Pesées de la recyclerie",
+                trend(months("2022-01", "2026-09"), 18, 34, wiggle=2.5, decimals=1),
+                provisional=("2026-09",),
+            ),
+        },
+        {
+            "code": "EMPLOIS-REEMPLOI",
+            "name": "Emplois de la recyclerie",
+            "calculation_method": "Équivalents temps plein salariés de la recyclerie au 31 décembre "
+            "(registre du personnel).",
+            "unit": "ETP",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "baseline_value": 6,
+            "baseline_date": "2020-12-31",
+            "target_value": 15,
+            "target_date": "2026-12-31",
+            "axis": "performance",
+            "prism": "organisation",
+            "dimension": "economic",
+            "member": "recyclerie-estuaire",
+            "values": series(
+                "Registre du personnel de la recyclerie",
+                {"2022": 8, "2023": 9.5, "2024": 11, "2025": 12.5},
+            ),
+        },
+        {
+            "code": "VRAC",
+            "name": "Part des commerçants proposant vrac ou consigne",
+            "calculation_method": "Commerces alimentaires des quartiers engagés proposant au moins une "
+            "gamme en vrac ou en consigne, rapportés à l'ensemble des commerces alimentaires "
+            "(recensement annuel).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "increase",
+            "baseline_value": 8,
+            "baseline_date": "2020-06-30",
+            "target_value": 40,
+            "target_date": "2026-12-31",
+            "axis": "innovation",
+            "prism": "organisation",
+            "dimension": "economic",
+            "values": series(
+                "Recensement annuel des commerces", {"2022": 17, "2023": 23, "2024": 29, "2025": 33}
+            ),
+        },
+        {
+            "code": "COMPOST",
+            "name": "Coopération entre habitants autour des composteurs partagés",
+            "calculation_method": "Grille en 4 niveaux cotée chaque année par les animateurs, niveau "
+            "le plus fréquent parmi les composteurs : 1 dépôts isolés, 2 permanences tenues par "
+            "l'animateur, 3 permanences tenues par des habitants, 4 composteur autogéré.",
+            "unit": "niveau (1 à 4)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 4,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "individual",
+            "dimension": "societal",
+            "values": series(
+                "Grille d'observation des animateurs", {"2022": 2, "2023": 2, "2024": 3, "2025": 3}
+            ),
+        },
+    ],
+    # Young and still without an innovation indicator: its innovation axis is not measured.
+    "manger-mieux-sud-reunion": [
+        {
+            "code": "PANIERS",
+            "name": "Paniers de légumes locaux distribués aux familles",
+            "calculation_method": "Paniers retirés dans le mois aux points de distribution (bons de "
+            "retrait signés).",
+            "unit": "paniers",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "baseline_value": 0,
+            "baseline_date": "2024-02-05",
+            "target_value": 400,
+            "target_date": "2026-12-31",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "economic",
+            "weight": 2,
+            "values": series(
+                "Bons de retrait des points de distribution",
+                trend(months("2024-03", "2026-09"), 40, 330, wiggle=15),
+                provisional=("2026-09",),
+            ),
+        },
+        {
+            "code": "SURPOIDS",
+            "name": "Part des enfants suivis en surpoids",
+            "calculation_method": "Enfants suivis par le CHU dont l'IMC dépasse le seuil de surpoids de "
+            "leur âge, rapportés aux enfants suivis (mesures du trimestre).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "decrease",
+            "baseline_value": 31,
+            "baseline_date": "2024-03-31",
+            "target_value": 25,
+            "target_date": "2027-12-31",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "social",
+            "values": series(
+                "Dossiers de suivi du CHU",
+                dict(
+                    zip(
+                        quarters("2024-Q2", "2026-Q3"),
+                        [31.2, 30.8, 30.5, 30.1, 29.6, 29.9, 29.2, 28.7, 28.4, 28.1],
+                        strict=True,
+                    )
+                ),
+                provisional=("2026-Q3",),
+                estimated=("2025-Q3",),
+            ),
+        },
+        {
+            "code": "CONF",
+            "name": "Confiance des familles envers les soignants et les maraîchers",
+            "calculation_method": "Score moyen de confiance (enquête annuelle auprès des familles "
+            "participantes, échelle 1 à 5).",
+            "unit": "points (1 à 5)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 5,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "individual",
+            "dimension": "social",
+            "values": series("Enquête annuelle auprès des familles", {"2024": 3.2, "2025": 3.7}),
+        },
+    ],
+    "vierzon-emploi-partage": [
+        {
+            "code": "CDI",
+            "name": "Chômeurs de longue durée embauchés en CDI",
+            "calculation_method": "Cumul des salariés embauchés en CDI par l'entreprise à but d'emploi "
+            "depuis son ouverture, au dernier jour du trimestre (registre unique du personnel).",
+            "unit": "salariés",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "baseline_value": 0,
+            "baseline_date": "2019-11-04",
+            "target_value": 100,
+            "target_date": "2023-12-31",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "economic",
+            "weight": 2,
+            "values": series(
+                "Registre unique du personnel",
+                dict(zip(quarters("2022-Q1", "2023-Q4"), [52, 58, 63, 69, 76, 82, 87, 93], strict=True)),
+            ),
+        },
+        {
+            "code": "SORTIES",
+            "name": "Part des salariés partis vers un emploi durable",
+            "calculation_method": "Salariés ayant quitté l'entreprise à but d'emploi pour un CDI ou un "
+            "CDD de plus de six mois, rapportés à l'ensemble des départs de l'année.",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "increase",
+            "axis": "performance",
+            "prism": "individual",
+            "dimension": "economic",
+            "values": series("Bilan annuel de l'entreprise à but d'emploi", {"2022": 38, "2023": 45}),
+        },
+        {
+            "code": "ACTIVITES",
+            "name": "Activités nouvelles utiles au territoire",
+            "calculation_method": "Nombre cumulé d'activités lancées par l'entreprise à but d'emploi et "
+            "reconnues non concurrentes par le comité local pour l'emploi (procès-verbaux). "
+            "Bornes : 0, et 20 activités, l'ambition du projet.",
+            "unit": "activités",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "worst": 0,
+            "best": 20,
+            "axis": "innovation",
+            "prism": "ecosystem",
+            "dimension": "societal",
+            "values": series("Procès-verbaux du comité local pour l'emploi", {"2022": 11, "2023": 14}),
+        },
+        {
+            "code": "CONF-INDUS",
+            "name": "Confiance des industriels envers l'entreprise à but d'emploi",
+            "calculation_method": "Score moyen de confiance (enquête annuelle auprès des entreprises du "
+            "bassin, échelle 1 à 5).",
+            "unit": "points (1 à 5)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 5,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "organisation",
+            "dimension": "economic",
+            "values": series("Enquête annuelle auprès des entreprises", {"2022": 3.0, "2023": 3.4}),
+        },
+    ],
+    "eau-agriculture-rhamna": [
+        {
+            "code": "EAU",
+            "name": "Eau consommée par hectare irrigué",
+            "calculation_method": "Relevés des compteurs des exploitations engagées sur le trimestre, "
+            "divisés par la surface irriguée et ramenés à l'année (m³ par hectare et par an).",
+            "unit": "m³/ha/an",
+            "measure_type": "quantity",
+            "direction": "decrease",
+            "baseline_value": 5200,
+            "baseline_date": "2023-05-10",
+            "target_value": 3640,
+            "target_date": "2027-12-31",
+            "axis": "performance",
+            "prism": "ecosystem",
+            "dimension": "environmental",
+            "weight": 2,
+            "values": series(
+                "Relevés des compteurs (Centre d'agronomie de Ben Guerir)",
+                dict(
+                    zip(
+                        quarters("2023-Q3", "2026-Q3"),
+                        [5150, 4980, 5060, 4820, 4650, 4540, 4610, 4400, 4310, 4220, 4290, 4120, 4050],
+                        strict=True,
+                    )
+                ),
+                provisional=("2026-Q3",),
+                estimated=("2024-Q1",),
+                comments={"2024-Q1": "Compteurs de deux exploitations hors service : valeur estimée."},
+            ),
+        },
+        {
+            "code": "REVENUS",
+            "name": "Hausse du revenu des coopératives féminines depuis 2023",
+            "calculation_method": "Chiffre d'affaires annuel des coopératives féminines adhérentes "
+            "comparé à celui de 2023, en pourcentage (comptes des coopératives).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "increase",
+            "baseline_value": 0,
+            "baseline_date": "2023-12-31",
+            "target_value": 25,
+            "target_date": "2027-12-31",
+            "axis": "performance",
+            "prism": "organisation",
+            "dimension": "economic",
+            "member": "femmes-rurales-skhour",
+            "values": series(
+                "Comptes annuels des coopératives",
+                {"2023": 0, "2024": 7, "2025": 13},
+                provisional=("2025",),
+            ),
+        },
+        {
+            "code": "GOUTTE",
+            "name": "Part des parcelles équipées en goutte-à-goutte",
+            "calculation_method": "Parcelles des adhérents équipées en irrigation goutte-à-goutte, "
+            "rapportées à l'ensemble des parcelles irriguées (inventaire de la coopérative, fin "
+            "de trimestre).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "increase",
+            "axis": "innovation",
+            "prism": "organisation",
+            "dimension": "environmental",
+            "values": series(
+                "Inventaire de la coopérative Al Baraka",
+                dict(
+                    zip(
+                        quarters("2023-Q3", "2026-Q3"),
+                        [8, 11, 15, 19, 24, 28, 33, 37, 41, 46, 50, 53, 57],
+                        strict=True,
+                    )
+                ),
+                provisional=("2026-Q3",),
+            ),
+        },
+        {
+            "code": "MESURES",
+            "name": "Confiance dans les mesures d'eau partagées",
+            "calculation_method": "Niveau coté chaque année par les partenaires réunis en atelier : 1 les "
+            "chiffres sont contestés, 2 acceptés avec réserves, 3 acceptés par tous, 4 utilisés "
+            "par tous pour décider.",
+            "unit": "niveau (1 à 4)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 4,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "ecosystem",
+            "dimension": "political",
+            "values": series("Atelier annuel des partenaires", {"2023": 1, "2024": 2, "2025": 3}),
+        },
+    ],
+    "cap-mobilite-rennes-nord": [
+        {
+            "code": "VOITURE",
+            "name": "Part des trajets domicile-travail en voiture individuelle",
+            "calculation_method": "Part des salariés de la zone déclarant venir seuls en voiture "
+            "(enquête annuelle de déplacements du laboratoire).",
+            "unit": "%",
+            "measure_type": "percentage",
+            "direction": "decrease",
+            "baseline_value": 80,
+            "baseline_date": "2020-09-14",
+            "target_value": 60,
+            "target_date": "2025-12-31",
+            "axis": "performance",
+            "prism": "ecosystem",
+            "dimension": "environmental",
+            "weight": 2,
+            "values": series(
+                "Enquête annuelle de déplacements", {"2022": 76, "2023": 72, "2024": 69, "2025": 66}
+            ),
+        },
+        {
+            "code": "COVOIT",
+            "name": "Covoitureurs réguliers",
+            "calculation_method": "Personnes ayant effectué au moins quatre trajets covoiturés dans le "
+            "mois (plateforme de mise en relation).",
+            "unit": "personnes",
+            "measure_type": "quantity",
+            "direction": "increase",
+            "baseline_value": 40,
+            "baseline_date": "2021-01-04",
+            "target_value": 500,
+            "target_date": "2026-12-31",
+            "axis": "performance",
+            "prism": "organisation",
+            "dimension": "environmental",
+            "member": "covoit-rennes-nord",
+            "values": series(
+                "Plateforme de covoiturage",
+                trend(months("2022-01", "2026-09"), 120, 430, wiggle=12),
+                provisional=("2026-09",),
+            ),
+        },
+        {
+            "code": "COUPURE",
+            "name": "Itinéraire cyclable interrompu vers la zone",
+            "calculation_method": "1 si l'itinéraire cyclable entre le centre de Rennes et la zone "
+            "présente encore au moins une coupure, 0 sinon (relevé du collectif de cyclistes).",
+            "measure_type": "binary",
+            "direction": "decrease",
+            "axis": "performance",
+            "prism": "ecosystem",
+            "dimension": "environmental",
+            "values": series(
+                "Relevé du collectif de cyclistes", {"2022": 1, "2023": 1, "2024": 1, "2025": 0}
+            ),
+        },
+        {
+            "code": "HORAIRES",
+            "name": "Charte d'horaires décalés signée",
+            "calculation_method": "1 si au moins dix entreprises de la zone ont signé la charte "
+            "d'horaires décalés, 0 sinon (registre des signataires).",
+            "measure_type": "binary",
+            "direction": "increase",
+            "axis": "innovation",
+            "prism": "organisation",
+            "dimension": "economic",
+            "values": series(
+                "Registre des signataires de la charte", {"2022": 0, "2023": 1, "2024": 1, "2025": 1}
+            ),
+        },
+        {
+            "code": "CONF",
+            "name": "Confiance entre entreprises et collectivité",
+            "calculation_method": "Score moyen de confiance (enquête annuelle auprès des entreprises de "
+            "la zone et des services de la métropole, échelle 1 à 5).",
+            "unit": "points (1 à 5)",
+            "measure_type": "ordinal",
+            "scale_min": 1,
+            "scale_max": 5,
+            "direction": "increase",
+            "axis": "trust",
+            "prism": "organisation",
+            "dimension": "political",
+            "values": series(
+                "Enquête annuelle de déplacements", {"2022": 3.4, "2023": 3.6, "2024": 3.9, "2025": 4.0}
+            ),
+        },
+    ],
 }

@@ -6,13 +6,17 @@ that already exists is left alone, so a second run adds nothing.
 Every object goes through its Create schema and its domain service, exactly as an API
 request would, so the same validation applies. The services generate random ids: the
 deterministic one is given to the new row just before the service's flush inserts it.
+
+Observations need no deterministic id: recording them is an upsert by (indicator, period)
+that writes nothing when the value is unchanged, so recording the same values again adds
+no observation and no revision.
 """
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.alliances.models import Alliance, AllianceMember
@@ -24,7 +28,14 @@ from services.core.catalysts.schemas import CatalystCreate
 from services.core.catalysts.service import create_catalyst
 from services.core.config import Settings
 from services.core.db import create_engine, create_session_factory, session_scope
-from services.core.demo.data import ALLIANCES, CATALYSTS, ORGANISATIONS, TERRITORIES
+from services.core.demo.data import ALLIANCES, CATALYSTS, INDICATORS, ORGANISATIONS, TERRITORIES
+from services.core.indicators.models import Indicator
+from services.core.indicators.schemas import IndicatorCreate
+from services.core.indicators.service import create_indicator
+from services.core.observations.ingest import IncomingValue, ItemErrors, ingest
+from services.core.observations.models import Observation
+from services.core.observations.periods import parse_period
+from services.core.observations.schemas import ObservationCreate
 from services.core.organisations.models import Organisation
 from services.core.organisations.schemas import OrganisationCreate
 from services.core.organisations.service import create_organisation
@@ -48,6 +59,10 @@ def member_id(alliance_slug: str, organisation_slug: str) -> uuid.UUID:
     return demo_id("member", f"{alliance_slug}:{organisation_slug}")
 
 
+def indicator_id(alliance_slug: str, code: str) -> uuid.UUID:
+    return demo_id("indicator", f"{alliance_slug}:{code}")
+
+
 async def seed_demo(settings: Settings) -> dict[str, int]:
     """Load the demo dataset in one transaction; returns how many objects of each kind were added."""
     engine = create_engine(settings)
@@ -59,7 +74,15 @@ async def seed_demo(settings: Settings) -> dict[str, int]:
 
 
 async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict[str, int]:
-    added = {"territories": 0, "catalysts": 0, "organisations": 0, "alliances": 0, "members": 0}
+    added = {
+        "territories": 0,
+        "catalysts": 0,
+        "organisations": 0,
+        "alliances": 0,
+        "members": 0,
+        "indicators": 0,
+        "observations": 0,
+    }
 
     for data in TERRITORIES:
         payload = TerritoryCreate.model_validate(data)
@@ -104,7 +127,69 @@ async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict
                     await add_member(session, principal, alliance, payload)
                 added["members"] += 1
 
+    for slug, indicators in INDICATORS.items():
+        alliance = await session.get(Alliance, demo_id("alliance", slug))
+        for data in indicators:
+            fields = {
+                key: value for key, value in data.items() if key not in ("member", "values", "corrections")
+            }
+            if "member" in data:
+                fields["member_id"] = member_id(slug, data["member"])
+            payload = IndicatorCreate.model_validate(fields)
+            identifier = indicator_id(slug, payload.code)
+            if await session.get(Indicator, identifier) is None:
+                with _preset_id(session, Indicator, identifier):
+                    await create_indicator(session, principal, alliance, payload)
+                added["indicators"] += 1
+            added["observations"] += await _record_values(session, principal, identifier, data)
+
     return added
+
+
+async def _record_values(
+    session: AsyncSession, principal: Principal, indicator: uuid.UUID, data: dict
+) -> int:
+    """Record an indicator's values and corrections; returns how many revisions were written.
+
+    A corrected value is first posted as it was first reported, but only when its period has
+    no value yet: on a later run the corrected value is already there and nothing is written.
+    """
+    recorded = 0
+    for correction in data.get("corrections", []):
+        start, end = parse_period(correction["period"])
+        existing = await session.scalar(
+            select(Observation.id).where(
+                Observation.indicator_id == indicator,
+                Observation.period_start == start,
+                Observation.period_end == end,
+            )
+        )
+        if existing is None:
+            recorded += await _ingest(session, principal, indicator, [correction])
+    return recorded + await _ingest(session, principal, indicator, data["values"])
+
+
+async def _ingest(
+    session: AsyncSession, principal: Principal, indicator: uuid.UUID, items: list[dict]
+) -> int:
+    values = []
+    for position, item in enumerate(items):
+        payload = ObservationCreate.model_validate(item)
+        start, end = parse_period(payload.period)
+        values.append(
+            IncomingValue(
+                position=position,
+                indicator_id=indicator,
+                period_start=start,
+                period_end=end,
+                value=payload.value,
+                status=payload.status.value,
+                source=payload.source,
+                comment=payload.comment,
+            )
+        )
+    result = await ingest(session, principal, values, ItemErrors("index"))
+    return result.created + result.updated
 
 
 @contextmanager
@@ -113,6 +198,8 @@ def _preset_id(session: AsyncSession, model: type, wanted: uuid.UUID) -> Iterato
 
     The id is set in `before_flush`, while the row is still pending: nothing has been
     written yet, and child rows take their foreign key from it during that same flush.
+    Only instances of `model` are touched: the revision row that the indicator service adds
+    in a second flush is an IndicatorRevision (not an Indicator) and keeps its serial id.
     """
     assigned: list = []
 

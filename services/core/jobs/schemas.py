@@ -1,16 +1,16 @@
 import uuid
 from datetime import date, datetime
-from typing import Annotated
 
 from pydantic import Field
 
+from services.core.methodology.schemas import VersionNumber
 from services.core.schemas_base import InputModel, OutputModel
 from services.core.vocabularies import JobStatus
 
 
 class AggregationJobCreate(InputModel):
     as_of: date | None = Field(default=None, description="T, the date described; default: today (UTC).")
-    methodology_version: Annotated[int, Field(ge=1)] | None = Field(
+    methodology_version: VersionNumber | None = Field(
         default=None, description="Default: the latest version."
     )
 

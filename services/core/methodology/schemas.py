@@ -1,9 +1,13 @@
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import Field
 
 from services.core.schemas_base import InputModel, LongText, OutputModel
 from services.core.scoring.config import MethodologyConfig
+
+# Versions are small integers; the bound keeps any input inside a database integer.
+VersionNumber = Annotated[int, Field(ge=1, le=2_147_483_647, description="A methodology version.")]
 
 
 class MethodologyCreate(InputModel):

@@ -36,6 +36,9 @@ def parse_import(text: str) -> tuple[list[IncomingValue], ItemErrors]:
     """Parse an import file; every bad line is reported with its line number (header = 1)."""
     errors = ItemErrors("line")
     text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        errors.add(1, None, "The file contains NUL characters: is it a CSV text file?", "nul_character")
+        return [], errors
     header_line = text.split("\n", 1)[0]
     delimiter = _delimiter(header_line)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
