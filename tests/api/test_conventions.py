@@ -481,3 +481,37 @@ async def test_openapi_document_is_served(client):
     assert document["openapi"].startswith("3.")
     for path in ("/v1/catalysts", "/v1/alliances/{alliance_id}/members", "/v1/map/catalysts"):
         assert path in document["paths"], path
+
+
+async def test_nul_characters_are_refused_before_the_database(client, staff):
+    """PostgreSQL cannot store NUL: such input must be a 4xx naming it, never a 500."""
+    body = await client.post(
+        "/v1/organisations", json={"name": "a\x00b", "actor_type": "company"}, headers=staff
+    )
+    assert body.status_code == 422
+    assert body.json()["errors"][0]["loc"] == ["body", "name"]
+    query = await client.get("/v1/catalysts", params={"q": "a\x00b"}, headers=staff)
+    assert query.status_code == 400
+    assert query.json()["errors"][0]["loc"] == ["query", "q"]
+    path = await client.get("/v1/territories/FR%00", headers=staff)
+    assert path.status_code == 400
+    assert path.json()["errors"][0]["loc"] == ["path", "code"]
+    csv_file = await client.post(
+        "/v1/observations/import",
+        content=b"indicator_id,period,value\n\x00,2024,1\n",
+        headers={**staff, "content-type": "text/csv"},
+    )
+    assert csv_file.status_code == 422
+    assert (await client.get("/v1/organisations", headers=staff)).json()["items"] == []
+
+
+async def test_integers_beyond_the_database_range_are_refused(client, staff):
+    huge = 2**63
+    assert (await client.get(f"/v1/methodologies/{huge}", headers=staff)).status_code == 422
+    assert (
+        await client.get("/v1/snapshots", params={"methodology_version": huge}, headers=staff)
+    ).status_code == 422
+    cursor = base64.urlsafe_b64encode(json.dumps({"k": str(huge)}).encode()).decode().rstrip("=")
+    response = await client.get("/v1/methodologies", params={"cursor": cursor}, headers=staff)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", "cursor"]
