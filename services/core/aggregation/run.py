@@ -29,7 +29,6 @@ from services.core.webhooks.events import announce
 logger = logging.getLogger("observatoire.aggregation")
 
 
-
 class JobCancelled(Exception):
     pass
 

@@ -9,6 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 DRAW_CHUNK = 25  # draws processed at once: bounds memory at DRAW_CHUNK × indicators floats
+# Float sums of decimal weights miss exact ratios by a few ulps (0.3 / (0.1 + 0.2 + 0.3) is
+# 0.49999999999999994): compare coverage to the threshold with this slack, far below the 6
+# published decimals, so that a coverage exactly at the threshold is kept, as the method says.
+COVERAGE_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,9 @@ def cell_scores(
     with np.errstate(divide="ignore", invalid="ignore"):
         coverage = np.where(not_measured, np.nan, available_weight / expected_weight)
         mean = np.where(available_weight > 0, weighted_sum / available_weight, np.nan)
-    insufficient = ~not_measured & ((coverage < coverage_threshold) | (available_weight == 0))
+    insufficient = ~not_measured & (
+        (coverage < coverage_threshold - COVERAGE_TOLERANCE) | (available_weight == 0)
+    )
     final = np.where(not_measured | insufficient, np.nan, mean)
     return CellScores(final, coverage, n_indicators, n_scored, not_measured, insufficient)
 
@@ -80,11 +86,15 @@ def cell_score_draws(
     base_weight = weight[use][order]
     deviation = (score[use] - cell_score[cell[use]])[order]
     columns = np.flatnonzero(use)[order]
+    # Equal indicator scores: the float weighted mean may miss them by an ulp, so the deviations
+    # are equal but not 0; every draw is then the published score itself.
+    constant = np.maximum.reduceat(deviation, starts) == np.minimum.reduceat(deviation, starts)
     for first in range(0, n_draws, DRAW_CHUNK):
         chunk = multipliers[first : first + DRAW_CHUNK][:, columns] * base_weight
         numerator = np.add.reduceat(chunk * deviation, starts, axis=1)
         denominator = np.add.reduceat(chunk, starts, axis=1)
-        draws[first : first + DRAW_CHUNK, keys] = cell_score[keys] + numerator / denominator
+        shift = np.where(constant, 0.0, numerator / denominator)
+        draws[first : first + DRAW_CHUNK, keys] = cell_score[keys] + shift
     return draws
 
 

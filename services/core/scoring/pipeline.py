@@ -175,8 +175,13 @@ def _group_rows(
         previous = group_statistics(
             groups.member_group, score_before[alliance_cells], n_groups, config.min_group_size
         )
-        means = group_draw_means(alliance_draws, alliance_cells, groups.member_group, n_groups)
-        lower, upper = band(means, ~np.isnan(stats.score))
+        if config.mc_noise == 0:
+            # Every draw's mean is the score itself; the per-draw sums (reduceat) may round
+            # differently from the score's (bincount) and break lower = score = upper.
+            lower = upper = stats.score
+        else:
+            means = group_draw_means(alliance_draws, alliance_cells, groups.member_group, n_groups)
+            lower, upper = band(means, ~np.isnan(stats.score))
         per_axis.append((stats, stats.score - previous.score, lower, upper))
     for g in range(n_groups):
         for axis_index, axis in enumerate(AXES):
