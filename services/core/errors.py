@@ -48,3 +48,10 @@ class PreconditionFailed(DomainError):
     status = 412
     slug = "precondition-failed"
     title = "Precondition failed"
+
+
+def reject_cleared(changes: dict[str, Any], required: tuple[str, ...]) -> None:
+    """A PATCH may change a required field but not empty it (send null)."""
+    for field in required:
+        if field in changes and changes[field] is None:
+            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")

@@ -20,7 +20,7 @@ from services.core.alliances.schemas import (
 from services.core.auth.principal import Principal
 from services.core.catalysts.repository import live_ids
 from services.core.clock import today, utcnow
-from services.core.errors import Forbidden, Invalid, NotFound
+from services.core.errors import Forbidden, Invalid, NotFound, reject_cleared
 from services.core.models_base import sync_rows
 from services.core.organisations.models import Organisation
 from services.core.pagination import page_of, paginate
@@ -80,9 +80,7 @@ async def update_alliance(
 ) -> Alliance:
     principal.require_catalyst(alliance.catalyst_ids, "this alliance")
     changes = payload.model_dump(exclude_unset=True)
-    for field in REQUIRED_FIELDS:
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    reject_cleared(changes, REQUIRED_FIELDS)
     if "catalyst_ids" in changes:
         await _check_catalysts(session, principal, changes["catalyst_ids"])
     if "territory_code" in changes:
@@ -166,9 +164,7 @@ async def update_member(
 ) -> AllianceMember:
     principal.require_catalyst(alliance.catalyst_ids, "this alliance")
     changes = payload.model_dump(exclude_unset=True)
-    for field in MEMBER_REQUIRED_FIELDS:
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    reject_cleared(changes, MEMBER_REQUIRED_FIELDS)
     _check_dates(
         changes.get("joined_on", member.joined_on),
         changes.get("left_on", member.left_on),

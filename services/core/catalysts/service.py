@@ -9,7 +9,7 @@ from services.core.catalysts import repository
 from services.core.catalysts.models import Catalyst, CatalystTrade
 from services.core.catalysts.schemas import CatalystCreate, CatalystUpdate
 from services.core.clock import utcnow
-from services.core.errors import Invalid, NotFound
+from services.core.errors import Invalid, NotFound, reject_cleared
 from services.core.models_base import sync_rows
 from services.core.pagination import page_of, paginate
 from services.core.territories.service import require_territory
@@ -62,9 +62,7 @@ async def update_catalyst(
 ) -> Catalyst:
     principal.require_catalyst([catalyst.id], "this catalyst")
     changes = payload.model_dump(exclude_unset=True, mode="json")
-    for field in REQUIRED_FIELDS:
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    reject_cleared(changes, REQUIRED_FIELDS)
     if "territory_code" in changes:
         await require_territory(session, changes["territory_code"], ["body", "territory_code"])
     _check_point(changes.get("latitude", catalyst.latitude), changes.get("longitude", catalyst.longitude))

@@ -7,7 +7,7 @@ from services.core.alliances.models import Alliance, AllianceMember
 from services.core.alliances.service import get_alliance
 from services.core.auth.principal import Principal
 from services.core.clock import utcnow
-from services.core.errors import Conflict, Invalid, NotFound
+from services.core.errors import Conflict, Invalid, NotFound, reject_cleared
 from services.core.indicators.models import Indicator, IndicatorDefinition, IndicatorRevision
 from services.core.indicators.rules import check_definition
 from services.core.indicators.schemas import IndicatorCreate, IndicatorUpdate
@@ -121,9 +121,7 @@ async def update_indicator(
     alliance = await get_alliance(session, indicator.alliance_id)
     principal.require_catalyst(alliance.catalyst_ids, "this indicator's alliance")
     changes = payload.model_dump(exclude_unset=True)
-    for field in REQUIRED_FIELDS:
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    reject_cleared(changes, REQUIRED_FIELDS)
     definition = {field: getattr(indicator, field) for field in DEFINITION_FIELDS} | changes
     check_definition(definition)
     if "member_id" in changes:

@@ -4,7 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.auth.principal import Principal
 from services.core.clock import utcnow
-from services.core.errors import Forbidden, Invalid, NotFound
+from services.core.errors import Forbidden, NotFound, reject_cleared
 from services.core.organisations import repository
 from services.core.organisations.models import Organisation
 from services.core.organisations.schemas import OrganisationCreate, OrganisationUpdate
@@ -56,9 +56,7 @@ async def update_organisation(
     if not principal.is_staff and organisation.created_by_catalyst_id != principal.catalyst_id:
         raise Forbidden("Only staff or the catalyst that registered it may edit an organisation.")
     changes = payload.model_dump(exclude_unset=True, mode="json")
-    for field in REQUIRED_FIELDS:
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    reject_cleared(changes, REQUIRED_FIELDS)
     if changes.get("territory_code") is not None:
         await require_territory(session, changes["territory_code"], ["body", "territory_code"])
     for field, value in changes.items():

@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.errors import Invalid, NotFound
+from services.core.errors import Invalid, NotFound, reject_cleared
 from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from services.core.webhooks.schemas import WebhookCreate, WebhookUpdate
@@ -66,9 +66,7 @@ async def update_webhook(
     session: AsyncSession, subscription: WebhookSubscription, payload: WebhookUpdate, *, allow_private: bool
 ) -> WebhookSubscription:
     changes = payload.model_dump(exclude_unset=True, mode="json")
-    for field in ("url", "events", "active"):
-        if field in changes and changes[field] is None:
-            raise Invalid.field(["body", field], "This field cannot be emptied.", "missing")
+    reject_cleared(changes, ("url", "events", "active"))
     if "url" in changes and changes["url"] != subscription.url:
         await _check_url(changes["url"], allow_private)
         subscription.url = changes["url"]
