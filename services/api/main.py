@@ -1,5 +1,6 @@
 """The application factory."""
 
+import gc
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
@@ -77,6 +78,18 @@ ROUTERS = [
 ]
 
 
+# A batch of 10,000 observations allocates hundreds of thousands of short-lived, acyclic
+# objects: with the default threshold (700) the cyclic collector runs hundreds of times per
+# request and costs a fifth of the ingestion time. Objects alive at start-up are frozen out
+# of its scans, and the youngest generation is collected less often.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def tune_garbage_collector() -> None:
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_engine(settings)
@@ -86,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        tune_garbage_collector()
         job_runtime.start()
         try:
             yield

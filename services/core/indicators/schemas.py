@@ -1,22 +1,15 @@
-import math
 import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, Strict, StringConstraints
+from pydantic import Field, Strict, StringConstraints
 
 from services.core.schemas_base import InputModel, LongText, Name, OutputModel
 from services.core.vocabularies import Axis, Dimension, Direction, IndicatorStatus, MeasureType, Prism
 
-
-def _finite(value: float | None) -> float | None:
-    if value is not None and not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
-
-
-# Strict: a JSON number only (true/false or "12" are refused rather than read as numbers).
-Number = Annotated[float, Strict(), AfterValidator(_finite)]
+# Strict: a JSON number only (true/false or "12" are refused rather than read as numbers);
+# finite: NaN and Infinity are refused.
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
 Code = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"),
@@ -27,7 +20,7 @@ CalculationMethod = Annotated[
     StringConstraints(min_length=1, max_length=5000),
     Field(description="How the value is computed, written down from the start (required)."),
 ]
-Weight = Annotated[float, Strict(), Field(gt=0, le=1000), AfterValidator(_finite)]
+Weight = Annotated[float, Strict(), Field(gt=0, le=1000, allow_inf_nan=False)]
 
 
 class IndicatorCreate(InputModel):

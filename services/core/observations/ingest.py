@@ -24,6 +24,11 @@ from services.core.vocabularies import IndicatorStatus, MeasureType
 
 MAX_BATCH_ITEMS = 10_000
 VALUE_FIELDS = ("value", "status", "source", "comment")
+# An observation row, in this order everywhere in this module (tuples are cheap at 10,000 rows).
+ROW_FIELDS = (
+    "id", "indicator_id", "period_start", "period_end", "value", "status", "source", "comment",
+    "revision", "recorded_at", "recorded_by",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -114,19 +119,19 @@ async def _writable_indicators(
 
 async def _current_values(
     session: AsyncSession, values: list[IncomingValue]
-) -> dict[tuple[uuid.UUID, date, date], dict[str, Any]]:
+) -> dict[tuple[uuid.UUID, date, date], tuple]:
     indicator_ids = {v.indicator_id for v in values}
     first = min(v.period_start for v in values)
     last = max(v.period_end for v in values)
     columns = Observation.__table__.c
     rows = await session.execute(
-        select(columns).where(
+        select(*(columns[name] for name in ROW_FIELDS)).where(
             columns.indicator_id.in_(indicator_ids),
             columns.period_start >= first,
             columns.period_end <= last,
         )
     )
-    return {(row.indicator_id, row.period_start, row.period_end): dict(row._mapping) for row in rows}
+    return {(row.indicator_id, row.period_start, row.period_end): tuple(row) for row in rows}
 
 
 async def ingest(
@@ -179,38 +184,21 @@ async def ingest(
     current = await _current_values(session, values)
     now = utcnow()
     recorded_by = principal.key_id
-    new_rows: list[dict[str, Any]] = []
-    changed_rows: list[dict[str, Any]] = []
-    result_rows: list[dict[str, Any]] = []
+    new_rows: list[tuple] = []
+    changed_rows: list[tuple] = []
+    result_rows: list[tuple] = []
     unchanged = 0
     for v in values:
-        incoming = {"value": v.value, "status": v.status, "source": v.source, "comment": v.comment}
+        incoming = (v.value, v.status, v.source, v.comment)
         existing = current.get((v.indicator_id, v.period_start, v.period_end))
         if existing is None:
-            row = {
-                "id": new_id(),
-                "indicator_id": v.indicator_id,
-                "period_start": v.period_start,
-                "period_end": v.period_end,
-                **incoming,
-                "revision": 1,
-                "recorded_at": now,
-                "recorded_by": recorded_by,
-            }
+            row = (new_id(), v.indicator_id, v.period_start, v.period_end, *incoming, 1, now, recorded_by)
             new_rows.append(row)
-        elif all(existing[field] == incoming[field] for field in VALUE_FIELDS):
+        elif existing[4:8] == incoming:
             unchanged += 1
             row = existing
         else:
-            row = (
-                existing
-                | incoming
-                | {
-                    "revision": existing["revision"] + 1,
-                    "recorded_at": now,
-                    "recorded_by": recorded_by,
-                }
-            )
+            row = (*existing[:4], *incoming, existing[8] + 1, now, recorded_by)
             changed_rows.append(row)
         result_rows.append(row)
 
@@ -220,49 +208,44 @@ async def ingest(
         created=len(new_rows),
         updated=len(changed_rows),
         unchanged=unchanged,
-        observations=[] if dry_run else result_rows,
+        observations=[] if dry_run else [dict(zip(ROW_FIELDS, row, strict=True)) for row in result_rows],
     )
 
 
-async def _write(
-    session: AsyncSession, new_rows: list[dict[str, Any]], changed_rows: list[dict[str, Any]]
-) -> None:
-    if new_rows:
-        await session.execute(insert(Observation.__table__), new_rows)
+async def _write(session: AsyncSession, new_rows: list[tuple], changed_rows: list[tuple]) -> None:
+    """Insert the new values, update the corrected ones, and append a revision for each."""
+    revisions = [*new_rows, *changed_rows]  # a revision repeats its observation's row
+    revision_columns = ("observation_id", *ROW_FIELDS[1:])
     if changed_rows:
         table = Observation.__table__
+        changed_fields = (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")
         await session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values(
-                {
-                    field: bindparam(f"b_{field}")
-                    for field in (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")
-                }
-            ),
+            .values({field: bindparam(f"b_{field}") for field in changed_fields}),
             [
-                {
-                    "b_id": row["id"],
-                    **{f"b_{f}": row[f] for f in (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")},
-                }
+                {"b_id": row[0], **{f"b_{f}": row[ROW_FIELDS.index(f)] for f in changed_fields}}
                 for row in changed_rows
             ],
         )
-    revisions = [
-        {
-            "observation_id": row["id"],
-            "indicator_id": row["indicator_id"],
-            "period_start": row["period_start"],
-            "period_end": row["period_end"],
-            "value": row["value"],
-            "status": row["status"],
-            "source": row["source"],
-            "comment": row["comment"],
-            "revision": row["revision"],
-            "recorded_at": row["recorded_at"],
-            "recorded_by": row["recorded_by"],
-        }
-        for row in (*new_rows, *changed_rows)
-    ]
+    if session.bind.dialect.name == "postgresql":
+        # COPY on the request's own connection: same transaction, several times faster than
+        # INSERT for the thousands of rows of a batch.
+        connection = await session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        if new_rows:
+            await raw.copy_records_to_table("observations", records=new_rows, columns=ROW_FIELDS)
+        if revisions:
+            await raw.copy_records_to_table(
+                "observation_revisions", records=revisions, columns=revision_columns
+            )
+        return
+    if new_rows:
+        await session.execute(
+            insert(Observation.__table__), [dict(zip(ROW_FIELDS, row, strict=True)) for row in new_rows]
+        )
     if revisions:
-        await session.execute(insert(ObservationRevision.__table__), revisions)
+        await session.execute(
+            insert(ObservationRevision.__table__),
+            [dict(zip(revision_columns, row, strict=True)) for row in revisions],
+        )

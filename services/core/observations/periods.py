@@ -3,6 +3,7 @@
 import calendar
 import re
 from datetime import date
+from functools import lru_cache
 
 PERIOD_FORMS = "a year (2024), a quarter (2024-Q2), a month (2024-05) or a day (2024-05-17)"
 
@@ -21,6 +22,7 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+@lru_cache(maxsize=4096)  # a batch names the same few periods thousands of times
 def parse_period(text: str) -> tuple[date, date]:
     """The first and last day of the period that `text` names."""
     text = text.strip()

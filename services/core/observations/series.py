@@ -56,9 +56,12 @@ async def _rows_as_of(
 ) -> list[dict[str, Any]]:
     """Each value as the latest revision recorded at or before `as_of` says."""
     table = ObservationRevision.__table__
+    observations = select(Observation.__table__.c.id).where(
+        Observation.__table__.c.indicator_id == indicator_id
+    )
     known = (
         select(table.c.observation_id, func.max(table.c.revision).label("revision"))
-        .where(table.c.indicator_id == indicator_id, table.c.recorded_at <= as_of)
+        .where(table.c.observation_id.in_(observations), table.c.recorded_at <= as_of)
         .group_by(table.c.observation_id)
         .subquery()
     )
