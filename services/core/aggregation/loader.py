@@ -4,13 +4,14 @@ Everything is read "as known at K": definitions and values recorded after K are 
 so that a job started at K computes the same result whenever it is re-run.
 """
 
+import asyncio
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.aggregation.observation_arrays import day_number, instant_number, load_observations
 from services.core.alliances.models import Alliance, AllianceCatalyst, AllianceDomain, AllianceMember
@@ -106,12 +107,8 @@ async def _memberships(session: AsyncSession, alliance_index: dict, territories:
     return groups
 
 
-async def load_input(
-    session: AsyncSession, as_of: date, known_at: datetime, config: MethodologyConfig, methodology_hash: str
-) -> LoadedInput:
-    alliances = await _counted_alliances(session, as_of, known_at)
-    alliance_index = {row.id: index for index, row in enumerate(alliances)}
-
+async def _groups(session: AsyncSession, alliances, alliance_index: dict, as_of: date) -> dict:
+    """(subject_type, subject_id) → alliance indexes, for every group of every kind."""
     territory_rows = (
         await session.execute(select(Territory.code, Territory.path, Territory.territory_type))
     ).all()
@@ -127,18 +124,56 @@ async def load_input(
             groups.setdefault(("territory_type", territory.territory_type), set()).add(index)
     if alliances:
         groups[("all", None)] = set(range(len(alliances)))
+    return groups
 
-    definitions = [
-        d
-        for d in await _indicators_at(session, known_at)
-        if d.status == IndicatorStatus.active and d.alliance_id in alliance_index
-    ]
 
+async def _watermark(session: AsyncSession, known_at: datetime) -> dict:
+    observation_watermark = await session.scalar(
+        select(func.max(ObservationRevision.id)).where(ObservationRevision.recorded_at <= known_at)
+    )
+    indicator_watermark = await session.scalar(
+        select(func.max(IndicatorRevision.id)).where(IndicatorRevision.recorded_at <= known_at)
+    )
+    return {
+        "known_at": known_at.isoformat(),
+        "observation_revision_id": observation_watermark or 0,
+        "indicator_revision_id": indicator_watermark or 0,
+    }
+
+
+async def load_input(
+    factory: async_sessionmaker[AsyncSession],
+    as_of: date,
+    known_at: datetime,
+    config: MethodologyConfig,
+    methodology_hash: str,
+) -> LoadedInput:
+    async with factory() as session:
+        alliances = await _counted_alliances(session, as_of, known_at)
+        alliance_index = {row.id: index for index, row in enumerate(alliances)}
+        definitions = [
+            d
+            for d in await _indicators_at(session, known_at)
+            if d.status == IndicatorStatus.active and d.alliance_id in alliance_index
+        ]
     max_lookback = max(config.lookback_for(axis) for axis in AXES)
     first_end = as_of - timedelta(days=max_lookback + config.trend_lag_days)
-    observations = await load_observations(
-        session, [d.indicator_id for d in definitions], first_end, as_of, known_at
-    )
+
+    # The values are the long read: the groups and the watermark are read meanwhile, on a
+    # second connection. Both reads filter by K, so they agree.
+    async def read_values():
+        async with factory() as session:
+            return await load_observations(
+                session, [d.indicator_id for d in definitions], first_end, as_of, known_at
+            )
+
+    async def read_groups_and_watermark():
+        async with factory() as session:
+            return await _groups(session, alliances, alliance_index, as_of), await _watermark(
+                session, known_at
+            )
+
+    observations, (groups, watermark) = await asyncio.gather(read_values(), read_groups_and_watermark())
 
     ordered_groups = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
     sizes = [len(members) for _, members in ordered_groups]
@@ -147,17 +182,6 @@ async def load_input(
         (a for _, members in ordered_groups for a in sorted(members)), dtype=np.int64, count=sum(sizes)
     )
 
-    observation_watermark = await session.scalar(
-        select(func.max(ObservationRevision.id)).where(ObservationRevision.recorded_at <= known_at)
-    )
-    indicator_watermark = await session.scalar(
-        select(func.max(IndicatorRevision.id)).where(IndicatorRevision.recorded_at <= known_at)
-    )
-    watermark = {
-        "known_at": known_at.isoformat(),
-        "observation_revision_id": observation_watermark or 0,
-        "indicator_revision_id": indicator_watermark or 0,
-    }
     seed_source = "|".join(
         [
             methodology_hash,

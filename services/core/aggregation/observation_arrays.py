@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, date, datetime
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.observations.models import ObservationRevision
@@ -47,12 +47,15 @@ def instant_number(value: datetime) -> int:
 async def _postgres(
     session: AsyncSession, indicator_ids: list[uuid.UUID], first_end: date, as_of: date, known_at: datetime
 ) -> Observations:
+    # Through the session, so that its transaction is open: the table lives until it ends.
+    await session.execute(
+        text(
+            "CREATE TEMP TABLE IF NOT EXISTS scoring_indicators "
+            "(indicator_id uuid PRIMARY KEY, position int4) ON COMMIT DROP"
+        )
+    )
     connection = await session.connection()
     raw = (await connection.get_raw_connection()).driver_connection
-    await raw.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS scoring_indicators (indicator_id uuid PRIMARY KEY, position int4) "
-        "ON COMMIT DROP"
-    )
     await raw.copy_records_to_table(
         "scoring_indicators", records=list(zip(indicator_ids, range(len(indicator_ids)), strict=True))
     )

@@ -6,6 +6,7 @@ A re-run finds the snapshot of its job already published and only reports succes
 """
 
 import asyncio
+import json
 import logging
 import time
 import uuid
@@ -96,8 +97,8 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
     await _checkpoint(factory, job.id, "loading", 0.05)
     async with factory() as session:
         methodology = await get_methodology(session, job.methodology_version)
-        config = config_of(methodology)
-        loaded = await load_input(session, as_of, known_at, config, methodology.config_hash)
+    config = config_of(methodology)
+    loaded = await load_input(factory, as_of, known_at, config, methodology.config_hash)
     timings["loading"], clock = time.perf_counter() - clock, time.perf_counter()
     await _checkpoint(factory, job.id, "scoring", 0.4)
     result = await asyncio.to_thread(score_all, loaded.scoring, config)
@@ -124,11 +125,7 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
         )
         session.add(snapshot)
         await session.flush()
-        if rows:
-            await session.execute(
-                insert(SnapshotScore.__table__),
-                [{"snapshot_id": snapshot.id, **{c: row.get(c) for c in SCORE_FIELDS}} for row in rows],
-            )
+        await _insert_scores(session, snapshot.id, rows)
         _succeed(running, snapshot.id)
         timings["publishing"] = time.perf_counter() - clock
         running.timings = {stage: round(seconds, 3) for stage, seconds in timings.items()}
@@ -145,6 +142,27 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
         )
     logger.info("aggregation job %s published snapshot %s (%d rows)", job.id, snapshot.id, len(rows))
     return snapshot.id
+
+
+async def _insert_scores(session: AsyncSession, snapshot_id: uuid.UUID, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if session.bind.dialect.name == "postgresql":
+        # Tens of thousands of rows: COPY on the transaction's own connection.
+        connection = await session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        records = [
+            (snapshot_id, *(json.dumps(row[f]) if f == "flags" else row.get(f) for f in SCORE_FIELDS))
+            for row in rows
+        ]
+        await raw.copy_records_to_table(
+            "snapshot_scores", records=records, columns=("snapshot_id", *SCORE_FIELDS)
+        )
+        return
+    await session.execute(
+        insert(SnapshotScore.__table__),
+        [{"snapshot_id": snapshot_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows],
+    )
 
 
 async def fail_job(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID, error: str) -> None:

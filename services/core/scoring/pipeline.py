@@ -72,8 +72,9 @@ class ScoringResult:
     diagnostics: dict = field(default_factory=dict)
 
 
-def _round(value: float) -> float | None:
-    return None if np.isnan(value) else round(float(value), DECIMALS)
+def _published(values: np.ndarray) -> list[float | None]:
+    """An array as the numbers a snapshot publishes: rounded to 6 decimals, NaN as null."""
+    return [None if value != value else round(value, DECIMALS) for value in values.tolist()]
 
 
 def _axis_scores_at(inputs: ScoringInput, config: MethodologyConfig, as_of: int, n_cells: int):
@@ -116,25 +117,29 @@ def score_all(inputs: ScoringInput, config: MethodologyConfig) -> ScoringResult:
     delta = now.score - before.score
 
     result = ScoringResult()
+    score, coverage = _published(now.score), _published(now.coverage)
+    low, high, trend = _published(lower), _published(upper), _published(delta)
+    not_measured, insufficient = now.not_measured.tolist(), now.insufficient_coverage.tolist()
+    n_indicators, n_scored = now.n_indicators.tolist(), now.n_scored.tolist()
     for alliance_index, alliance_id in enumerate(inputs.alliance_ids):
         for axis_index, axis in enumerate(AXES):
             c = alliance_index * N_AXES + axis_index
-            flags = ["not_measured"] if now.not_measured[c] else []
-            if now.insufficient_coverage[c]:
+            flags = ["not_measured"] if not_measured[c] else []
+            if insufficient[c]:
                 flags.append("insufficient_coverage")
             result.rows.append(
                 {
                     "subject_type": "alliance",
                     "subject_id": alliance_id,
                     "axis": axis,
-                    "score": _round(now.score[c]),
-                    "coverage": _round(now.coverage[c]),
-                    "lower": _round(lower[c]),
-                    "upper": _round(upper[c]),
-                    "delta_1y": _round(delta[c]),
+                    "score": score[c],
+                    "coverage": coverage[c],
+                    "lower": low[c],
+                    "upper": high[c],
+                    "delta_1y": trend[c],
                     "flags": flags,
-                    "n_indicators": int(now.n_indicators[c]),
-                    "n_scored_indicators": int(now.n_scored[c]),
+                    "n_indicators": n_indicators[c],
+                    "n_scored_indicators": n_scored[c],
                 }
             )
     result.rows.extend(_group_rows(inputs, config, now.score, before.score, draws))
@@ -182,33 +187,48 @@ def _group_rows(
         else:
             means = group_draw_means(alliance_draws, alliance_cells, groups.member_group, n_groups)
             lower, upper = band(means, ~np.isnan(stats.score))
-        per_axis.append((stats, stats.score - previous.score, lower, upper))
+        per_axis.append(
+            {
+                "score": _published(stats.score),
+                "lower": _published(lower),
+                "upper": _published(upper),
+                "delta_1y": _published(stats.score - previous.score),
+                "n_alliances": stats.n_alliances.tolist(),
+                "n_scored": stats.n_scored.tolist(),
+                "withheld": stats.withheld.tolist(),
+                "median": _published(stats.median),
+                "p25": _published(stats.p25),
+                "p75": _published(stats.p75),
+                "min": _published(stats.minimum),
+                "max": _published(stats.maximum),
+            }
+        )
     for g in range(n_groups):
         for axis_index, axis in enumerate(AXES):
-            stats, delta, lower, upper = per_axis[axis_index]
+            columns = per_axis[axis_index]
             flags = []
-            if stats.n_scored[g] == 0:
+            if columns["n_scored"][g] == 0:
                 flags.append("not_measured")
-            elif stats.withheld[g]:
+            elif columns["withheld"][g]:
                 flags.append("small_group")
             rows.append(
                 {
                     "subject_type": groups.subject_type[g],
                     "subject_id": groups.subject_id[g],
                     "axis": axis,
-                    "score": _round(stats.score[g]),
+                    "score": columns["score"][g],
                     "coverage": None,
-                    "lower": _round(lower[g]),
-                    "upper": _round(upper[g]),
-                    "delta_1y": _round(delta[g]),
+                    "lower": columns["lower"][g],
+                    "upper": columns["upper"][g],
+                    "delta_1y": columns["delta_1y"][g],
                     "flags": flags,
-                    "n_alliances": int(stats.n_alliances[g]),
-                    "n_scored": int(stats.n_scored[g]),
-                    "median": _round(stats.median[g]),
-                    "p25": _round(stats.p25[g]),
-                    "p75": _round(stats.p75[g]),
-                    "min": _round(stats.minimum[g]),
-                    "max": _round(stats.maximum[g]),
+                    "n_alliances": columns["n_alliances"][g],
+                    "n_scored": columns["n_scored"][g],
+                    "median": columns["median"][g],
+                    "p25": columns["p25"][g],
+                    "p75": columns["p75"][g],
+                    "min": columns["min"][g],
+                    "max": columns["max"][g],
                 }
             )
     return rows

@@ -27,20 +27,19 @@ def select_values(
     revision recorded at or before K.
     """
     chosen = np.full(n_indicators, np.nan)
-    if indicator.size == 0:
-        return chosen
     eligible = (
         (recorded <= known_at) & (period_end <= as_of) & (as_of - period_end <= lookback_days[indicator])
     )
-    idx = np.flatnonzero(eligible)
-    if idx.size == 0:
-        return chosen
-    # Sort so that, within each indicator, the winner comes last; take the last of each run.
-    order = np.lexsort((revision[idx], recorded[idx], period_start[idx], period_end[idx], indicator[idx]))
-    sorted_idx = idx[order]
-    sorted_indicator = indicator[sorted_idx]
-    last_of_run = np.ones(sorted_idx.size, dtype=bool)
-    last_of_run[:-1] = sorted_indicator[1:] != sorted_indicator[:-1]
-    winners = sorted_idx[last_of_run]
-    chosen[indicator[winners]] = value[winners]
+    rows = np.flatnonzero(eligible)
+    owner = indicator[rows]
+    # Keep, per indicator, the rows with the greatest period end, then among them the greatest
+    # period start, then the latest record time, then the latest revision: one pass of
+    # `maximum.at` per key instead of a sort of millions of rows.
+    for key in (period_end, period_start, recorded, revision):
+        values = key[rows]
+        best = np.full(n_indicators, np.iinfo(np.int64).min)
+        np.maximum.at(best, owner, values)
+        keep = values == best[owner]
+        rows, owner = rows[keep], owner[keep]
+    chosen[owner] = value[rows]
     return chosen
