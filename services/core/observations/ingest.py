@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+import asyncpg
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.alliances.models import Alliance, AllianceCatalyst
 from services.core.auth.principal import Principal
 from services.core.clock import utcnow
-from services.core.errors import Forbidden, Invalid
+from services.core.errors import Conflict, Forbidden, Invalid
 from services.core.ids import new_id
 from services.core.indicators.models import Indicator
 from services.core.observations.models import Observation, ObservationRevision
@@ -233,12 +234,19 @@ async def _write(session: AsyncSession, new_rows: list[tuple], changed_rows: lis
         # INSERT for the thousands of rows of a batch.
         connection = await session.connection()
         raw = (await connection.get_raw_connection()).driver_connection
-        if new_rows:
-            await raw.copy_records_to_table("observations", records=new_rows, columns=ROW_FIELDS)
-        if revisions:
-            await raw.copy_records_to_table(
-                "observation_revisions", records=revisions, columns=revision_columns
-            )
+        try:
+            if new_rows:
+                await raw.copy_records_to_table("observations", records=new_rows, columns=ROW_FIELDS)
+            if revisions:
+                await raw.copy_records_to_table(
+                    "observation_revisions", records=revisions, columns=revision_columns
+                )
+        except asyncpg.UniqueViolationError as exc:
+            # Another request recorded a value for one of these periods since we looked.
+            raise Conflict(
+                "Values for some of these periods were recorded at the same time by another "
+                "request; nothing was written: retry."
+            ) from exc
         return
     if new_rows:
         await session.execute(
