@@ -12,6 +12,7 @@ Goals: total ≤ 8× the raw query and < 60 s on 2 cores; peak RSS < 1 GB; scori
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import subprocess
@@ -50,42 +51,60 @@ async def generate(url: str, n_alliances: int) -> dict:
     connection = await asyncpg.connect(url)
     random.seed(7)
     try:
-        departments = [r["code"] for r in await connection.fetch("SELECT code FROM territories WHERE level = 'department'")]
+        departments = [
+            r["code"]
+            for r in await connection.fetch("SELECT code FROM territories WHERE level = 'department'")
+        ]
         now = datetime.now(UTC) - timedelta(days=1)
         n_catalysts = max(1, n_alliances // 5)
         catalysts = [new_id() for _ in range(n_catalysts)]
         await connection.copy_records_to_table(
             "catalysts",
-            records=[(c, f"Catalyseur {i}", "association", random.choice(departments), now, now) for i, c in enumerate(catalysts)],
+            records=[
+                (c, f"Catalyseur {i}", "association", random.choice(departments), now, now)
+                for i, c in enumerate(catalysts)
+            ],
             columns=["id", "name", "structure_type", "territory_code", "created_at", "updated_at"],
         )
         alliances = [new_id() for _ in range(n_alliances)]
         await connection.copy_records_to_table(
             "alliances",
-            records=[(a, f"Alliance {i}", random.choice(departments), "prototype", "active", now, now) for i, a in enumerate(alliances)],
+            records=[
+                (a, f"Alliance {i}", random.choice(departments), "prototype", "active", now, now)
+                for i, a in enumerate(alliances)
+            ],
             columns=["id", "name", "territory_code", "stage", "status", "created_at", "updated_at"],
         )
         await connection.copy_records_to_table(
-            "alliance_catalysts", records=[(a, catalysts[i % n_catalysts]) for i, a in enumerate(alliances)],
+            "alliance_catalysts",
+            records=[(a, catalysts[i % n_catalysts]) for i, a in enumerate(alliances)],
             columns=["alliance_id", "catalyst_id"],
         )
         domains = ("employment", "education", "mobility", "health", "environment")
         await connection.copy_records_to_table(
-            "alliance_domains", records=[(a, domains[i % 5]) for i, a in enumerate(alliances)],
+            "alliance_domains",
+            records=[(a, domains[i % 5]) for i, a in enumerate(alliances)],
             columns=["alliance_id", "domain"],
         )
         actor_types = ("public", "company", "association", "academic", "citizen")
-        organisations = [(new_id(), f"Organisation {i}", actor_types[i % 5], now, now) for i in range(n_alliances * 3)]
+        organisations = [
+            (new_id(), f"Organisation {i}", actor_types[i % 5], now, now) for i in range(n_alliances * 3)
+        ]
         await connection.copy_records_to_table(
-            "organisations", records=organisations, columns=["id", "name", "actor_type", "created_at", "updated_at"]
+            "organisations",
+            records=organisations,
+            columns=["id", "name", "actor_type", "created_at", "updated_at"],
         )
         await connection.copy_records_to_table(
             "alliance_members",
-            records=[(new_id(), alliances[i // 3], o[0], "member", date(2020, 1, 1), now, now) for i, o in enumerate(organisations)],
+            records=[
+                (new_id(), alliances[i // 3], o[0], "member", date(2020, 1, 1), now, now)
+                for i, o in enumerate(organisations)
+            ],
             columns=["id", "alliance_id", "organisation_id", "role", "joined_on", "created_at", "updated_at"],
         )
         indicators, revisions = [], []
-        for a_index, alliance in enumerate(alliances):
+        for alliance in alliances:
             for k in range(INDICATORS_PER_ALLIANCE):
                 indicator = new_id()
                 kind = k % 4
@@ -95,23 +114,55 @@ async def generate(url: str, n_alliances: int) -> dict:
                     2: ("ordinal", 1.0, 5.0, None, None),
                     3: ("binary", None, None, None, None),
                 }[kind]
-                row = (indicator, alliance, f"I{k}", f"Indicateur {k}", "Méthode", fields[0], fields[1], fields[2],
-                       "increase", fields[3], fields[4], AXES[k % 3], 1.0, "active")
+                row = (
+                    indicator,
+                    alliance,
+                    f"I{k}",
+                    f"Indicateur {k}",
+                    "Méthode",
+                    fields[0],
+                    fields[1],
+                    fields[2],
+                    "increase",
+                    fields[3],
+                    fields[4],
+                    AXES[k % 3],
+                    1.0,
+                    "active",
+                )
                 indicators.append((*row, 1, now, now))
                 revisions.append((*row, 1, now))
-        definition_columns = ["code", "name", "calculation_method", "measure_type", "scale_min", "scale_max",
-                              "direction", "baseline_value", "target_value", "axis", "weight", "status"]
+        definition_columns = [
+            "code",
+            "name",
+            "calculation_method",
+            "measure_type",
+            "scale_min",
+            "scale_max",
+            "direction",
+            "baseline_value",
+            "target_value",
+            "axis",
+            "weight",
+            "status",
+        ]
         await connection.copy_records_to_table(
-            "indicators", records=indicators,
+            "indicators",
+            records=indicators,
             columns=["id", "alliance_id", *definition_columns, "revision", "created_at", "updated_at"],
         )
         await connection.copy_records_to_table(
-            "indicator_revisions", records=[(r[0], r[1], *r[2:]) for r in revisions],
+            "indicator_revisions",
+            records=[(r[0], r[1], *r[2:]) for r in revisions],
             columns=["indicator_id", "alliance_id", *definition_columns, "revision", "recorded_at"],
         )
         periods = month_periods(AS_OF, MONTHS)
-        values = {"quantity": lambda: random.uniform(0, 60), "percentage": lambda: random.uniform(0, 100),
-                  "ordinal": lambda: float(random.randint(1, 5)), "binary": lambda: float(random.randint(0, 1))}
+        values = {
+            "quantity": lambda: random.uniform(0, 60),
+            "percentage": lambda: random.uniform(0, 100),
+            "ordinal": lambda: float(random.randint(1, 5)),
+            "binary": lambda: float(random.randint(0, 1)),
+        }
         observations, observation_revisions = [], []
         for indicator in indicators:
             make = values[indicator[5]]
@@ -139,8 +190,8 @@ async def raw_baseline(url: str) -> float:
         for _ in range(3):
             started = time.perf_counter()
             rows = await connection.fetch(
-                "SELECT DISTINCT ON (indicator_id) indicator_id, period_end, value FROM observation_revisions "
-                "WHERE recorded_at <= now() AND period_end <= $1 "
+                "SELECT DISTINCT ON (indicator_id) indicator_id, period_end, value "
+                "FROM observation_revisions WHERE recorded_at <= now() AND period_end <= $1 "
                 "ORDER BY indicator_id, period_end DESC, recorded_at DESC",
                 AS_OF,
             )
@@ -173,7 +224,8 @@ async def job_record(url: str) -> asyncpg.Record:
     connection = await asyncpg.connect(url)
     try:
         return await connection.fetchrow(
-            "SELECT status, timings, started_at, finished_at, error FROM aggregation_jobs ORDER BY created_at DESC LIMIT 1"
+            "SELECT status, timings, started_at, finished_at, error FROM aggregation_jobs "
+            "ORDER BY created_at DESC LIMIT 1"
         )
     finally:
         await connection.close()
@@ -206,8 +258,11 @@ def main() -> None:
 
         started = time.perf_counter()
         process = subprocess.Popen(
-            [*cli, "aggregate", "--as-of", AS_OF.isoformat(), "--wait"], env=env, cwd=ROOT,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            [*cli, "aggregate", "--as-of", AS_OF.isoformat(), "--wait"],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
         )
         sampler = PeakRss(process.pid)
         sampler.start()
@@ -215,13 +270,14 @@ def main() -> None:
         wall = time.perf_counter() - started
         sampler.running = False
         job = asyncio.run(job_record(url))
-        import json
 
         timings = json.loads(job["timings"]) if isinstance(job["timings"], str) else (job["timings"] or {})
         total = (job["finished_at"] - job["started_at"]).total_seconds()
         peak_mb = sampler.peak_kb / 1024
-        print(f"\nAggregation of {sizes['alliances']:,} alliances, {sizes['indicators']:,} indicators, "
-              f"{sizes['observations']:,} observations (job {job['status']})")
+        print(
+            f"\nAggregation of {sizes['alliances']:,} alliances, {sizes['indicators']:,} indicators, "
+            f"{sizes['observations']:,} observations (job {job['status']})"
+        )
         print(f"{'stage':<28}{'seconds':>10}")
         for stage, seconds in timings.items():
             print(f"{stage:<28}{seconds:>10.2f}")
@@ -229,7 +285,10 @@ def main() -> None:
         print(f"{'command wall time':<28}{wall:>10.2f}")
         print(f"{'raw DISTINCT ON query':<28}{baseline:>10.2f}")
         ratio = total / baseline
-        print(f"\nratio job total / raw query: {ratio:.1f}x   peak RSS of the aggregating process: {peak_mb:.0f} MB")
+        print(
+            f"\nratio job total / raw query: {ratio:.1f}x   "
+            f"peak RSS of the aggregating process: {peak_mb:.0f} MB"
+        )
         goals = [
             ("total <= 8x raw query", ratio <= 8),
             ("total < 60 s", total < 60),

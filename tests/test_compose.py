@@ -27,6 +27,7 @@ BACKING_SERVICES = ("postgres", "redis")
 APP_SERVICES = ("migrate", "api", "worker")
 IMAGE = "observatoire:latest"
 
+
 def cli_commands() -> dict:
     """The CLI's commands by name. Typer ships its own copy of click, so this is a Typer group
     (not a `click.Group`) with the same `commands` mapping."""
