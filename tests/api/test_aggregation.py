@@ -287,3 +287,49 @@ async def test_the_schedule_requests_a_job(app, client, staff):
     [job] = (await client.get("/v1/aggregation-jobs", headers=staff)).json()["items"]
     assert job["trigger"] == "schedule"
     assert job["status"] == "succeeded"
+
+
+async def test_cancelling_a_running_job_stops_it_at_its_next_checkpoint(app, client, staff, monkeypatch):
+    from services.core.aggregation import run as aggregation_run
+
+    job = (await client.post("/v1/aggregation-jobs", json={"as_of": AS_OF}, headers=staff)).json()
+    original = aggregation_run.load_input
+
+    async def load_then_cancel(*args, **kwargs):
+        # Staff press "cancel" while the job is loading its input.
+        running = (await client.get(f"/v1/aggregation-jobs/{job['id']}", headers=staff)).json()
+        assert running["status"] == "running"
+        response = await client.post(f"/v1/aggregation-jobs/{job['id']}/cancel", headers=staff)
+        assert response.json()["cancel_requested"] is True
+        return await original(*args, **kwargs)
+
+    monkeypatch.setattr(aggregation_run, "load_input", load_then_cancel)
+    await app.state.jobs.drain()
+    cancelled = (await client.get(f"/v1/aggregation-jobs/{job['id']}", headers=staff)).json()
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["snapshot_id"] is None
+    assert (await client.get("/v1/snapshots/latest", headers=staff)).status_code == 404
+
+
+async def test_a_failed_job_is_announced_to_subscribers(app, client, staff, monkeypatch):
+    from services.core.aggregation import run as aggregation_run
+    from services.worker.tasks import aggregate as aggregate_task
+
+    def broken(*_):
+        raise RuntimeError("scoring exploded")
+
+    monkeypatch.setattr(aggregation_run, "score_all", broken)
+    monkeypatch.setattr(aggregate_task, "RETRY_DELAYS_SECONDS", (0,))
+    await client.post(
+        "/v1/webhooks",
+        json={"url": "https://93.184.216.34/hooks", "events": ["aggregation_job.failed"]},
+        headers=staff,
+    )
+    job = (await client.post("/v1/aggregation-jobs", json={"as_of": AS_OF}, headers=staff)).json()
+    for _ in range(app.state.settings.job_max_tries):
+        await aggregate(app.state.jobs.context, job["id"])
+    async with app.state.session_factory() as session:
+        [delivery] = (await session.scalars(select(WebhookDelivery))).all()
+    assert delivery.event_type == "aggregation_job.failed"
+    assert delivery.payload["data"]["job_id"] == job["id"]
+    assert "scoring exploded" in delivery.payload["data"]["error"]
