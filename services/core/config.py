@@ -25,7 +25,6 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "OBSERVATOIRE_PORT"))
-    public_url: str | None = None
     db_pool_size: int = 10
     log_level: str = "info"
     # Jobs and the worker.

@@ -44,12 +44,6 @@ class Invalid(DomainError):
         return cls(msg, errors=[{"loc": loc, "msg": msg, "code": code}])
 
 
-class PreconditionFailed(DomainError):
-    status = 412
-    slug = "precondition-failed"
-    title = "Precondition failed"
-
-
 def reject_cleared(changes: dict[str, Any], required: tuple[str, ...]) -> None:
     """A PATCH may change a required field but not empty it (send null)."""
     for field in required:

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.clock import utcnow
@@ -38,10 +38,4 @@ async def record_failure(session: AsyncSession, message_id: int, error: str) -> 
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
-    )
-
-
-async def backlog(session: AsyncSession) -> int:
-    return await session.scalar(
-        select(func.count()).select_from(OutboxMessage).where(OutboxMessage.dispatched_at.is_(None))
     )
