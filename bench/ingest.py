@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from services.core.observations.models import OBSERVATION_FIELDS  # noqa: E402
 from services.core.observations.periods import parse_period  # noqa: E402
 
 ADMIN_URL = os.environ.get(
@@ -76,19 +77,8 @@ SAMPLE_INTERVAL = 0.05
 SOURCE = "Bench source"
 STATUS = "final"
 
-OBSERVATION_COLUMNS = (
-    "id",
-    "indicator_id",
-    "period_start",
-    "period_end",
-    "value",
-    "status",
-    "source",
-    "comment",
-    "revision",
-    "recorded_at",
-    "recorded_by",
-)
+# The server's own layout of a row, so that the baseline copies exactly what it writes.
+OBSERVATION_COLUMNS = OBSERVATION_FIELDS
 REVISION_COLUMNS = ("observation_id", *OBSERVATION_COLUMNS[1:])
 
 

@@ -95,7 +95,7 @@ def _query_names(route: APIRoute) -> frozenset[str]:
     return names
 
 
-async def reject_unknown_query_parameters(request: Request) -> None:
+async def check_request_parameters(request: Request) -> None:
     """A misspelt filter must not silently return everything: unknown parameters are a 400.
     Parameters holding a NUL character (which no database column can store) are a 400 too."""
     route = request.scope.get("route")

@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from services.api.deps import reject_unknown_query_parameters
+from services.api.deps import check_request_parameters
 from services.api.idempotency import IdempotencyMiddleware
 from services.api.openapi import build_openapi, operation_id
 from services.api.problems import install_problem_handlers
@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_tags=TAGS,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
-        dependencies=[Depends(reject_unknown_query_parameters)],
+        dependencies=[Depends(check_request_parameters)],
         license_info={"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
     )
     app.state.settings = settings

@@ -77,7 +77,7 @@ def _document_errors(operation: dict[str, Any]) -> None:
     statuses = {"400", "422", "500"}
     if operation.get("security"):
         statuses |= {"401", "403"}
-    for status in statuses:
+    for status in sorted(statuses):  # a stable order: the committed document must not churn
         responses.setdefault(status, {"description": HTTP_TITLES[int(status)]})
     for status, response in responses.items():
         if status.isdigit() and int(status) >= 400:

@@ -91,6 +91,16 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def uses_postgresql(session: AsyncSession) -> bool:
+    return session.bind.dialect.name == "postgresql"
+
+
+async def driver_connection(session: AsyncSession):
+    """The asyncpg connection under the session, inside its transaction (for COPY)."""
+    connection = await session.connection()
+    return (await connection.get_raw_connection()).driver_connection
+
+
 @asynccontextmanager
 async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
     """One transaction: commit when the block succeeds, roll back when it raises."""

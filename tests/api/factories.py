@@ -83,8 +83,8 @@ async def fetch(client, path: str, headers: dict) -> dict:
     return response.json()
 
 
-async def collect(client, path: str, headers: dict, limit: int = 50, **params) -> list[dict]:
-    """Every item of a paginated list, walking the cursors; fails on a repeated item."""
+async def walk_pages(client, path: str, headers: dict, limit: int = 50, **params) -> list[dict]:
+    """Every item of a paginated list, following `next_cursor` until it is null."""
     items: list[dict] = []
     cursor = None
     for _ in range(1000):
@@ -98,9 +98,13 @@ async def collect(client, path: str, headers: dict, limit: int = 50, **params) -
         items.extend(body["items"])
         cursor = body["next_cursor"]
         if cursor is None:
-            break
-    else:
-        raise AssertionError("pagination never ended")
+            return items
+    raise AssertionError("pagination never ended")
+
+
+async def collect(client, path: str, headers: dict, limit: int = 50, **params) -> list[dict]:
+    """Every item of a paginated list; fails on a repeated item."""
+    items = await walk_pages(client, path, headers, limit, **params)
     keys = [item.get("id", item.get("code")) for item in items]
     assert len(keys) == len(set(keys)), "an item came back twice"
     return items

@@ -2,7 +2,7 @@
 
 import itertools
 
-from tests.api.factories import collect, create, create_alliance, create_catalyst
+from tests.api.factories import collect, create, create_alliance, create_catalyst, walk_pages
 
 _counter = itertools.count(1)
 
@@ -48,20 +48,7 @@ async def series(client, headers, indicator: dict, **params) -> list[dict]:
 
 async def collect_revisions(client, path: str, headers: dict, limit: int = 50) -> list[dict]:
     """Every revision of a paginated revision list (indicator revisions, observation history)."""
-    items: list[dict] = []
-    cursor = None
-    for _ in range(1000):
-        params = {"limit": limit} | ({"cursor": cursor} if cursor is not None else {})
-        response = await client.get(path, params=params, headers=headers)
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert len(body["items"]) <= limit
-        items.extend(body["items"])
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
-    else:
-        raise AssertionError("pagination never ended")
+    items = await walk_pages(client, path, headers, limit)
     numbers = [item["revision"] for item in items]
     assert len(numbers) == len(set(numbers)), "a revision came back twice"
     return items

@@ -16,6 +16,7 @@ from services.core.observations import series
 from services.core.observations.batch import BatchTooLarge, parse_batch
 from services.core.observations.csv_format import parse_import, write_csv
 from services.core.observations.ingest import IncomingValue, ItemErrors, ingest
+from services.core.observations.models import OBSERVATION_FIELDS
 from services.core.observations.periods import PeriodError, resolve_period
 from services.core.observations.schemas import BatchResult, ObservationCreate, ObservationRead
 from services.core.pagination import DEFAULT_LIMIT, Page
@@ -23,7 +24,6 @@ from services.core.pagination import DEFAULT_LIMIT, Page
 router = APIRouter(tags=["observations"])
 
 DryRunQuery = Annotated[bool, Query(description="Validate everything, write nothing.")]
-CSV_COLUMNS = ("id", *series.SERIES_FIELDS)
 
 BATCH_BODY = {
     "requestBody": {
@@ -97,7 +97,7 @@ async def list_observations(
     )
     if _wants_csv(request, format):
         return StreamingResponse(
-            write_csv(CSV_COLUMNS, rows),
+            write_csv(OBSERVATION_FIELDS, rows),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="indicator-{indicator.id}.csv"'},
         )

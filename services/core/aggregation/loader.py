@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.aggregation.observation_arrays import day_number, instant_number, load_observations
 from services.core.alliances.models import Alliance, AllianceCatalyst, AllianceDomain, AllianceMember
+from services.core.db import driver_connection, uses_postgresql
 from services.core.indicators.models import IndicatorRevision
 from services.core.observations.models import ObservationRevision
 from services.core.organisations.models import Organisation
@@ -63,10 +64,9 @@ Definition = namedtuple("Definition", SCORING_FIELDS)
 async def _indicators_at(session: AsyncSession, known_at: datetime) -> list[Definition]:
     """The scoring fields of the latest revision of each indicator recorded at or before K."""
     revisions = IndicatorRevision.__table__.c
-    if session.bind.dialect.name == "postgresql":
+    if uses_postgresql(session):
         # Tens of thousands of rows: straight from the driver, without per-value conversions.
-        connection = await session.connection()
-        raw = (await connection.get_raw_connection()).driver_connection
+        raw = await driver_connection(session)
         records = await raw.fetch(
             f"SELECT DISTINCT ON (indicator_id) {', '.join(SCORING_FIELDS)} FROM indicator_revisions "
             "WHERE recorded_at <= $1 ORDER BY indicator_id, revision DESC",

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.core.db import driver_connection, uses_postgresql
 from services.core.observations.models import ObservationRevision
 from services.core.scoring.pipeline import Observations
 
@@ -54,8 +55,7 @@ async def _postgres(
             "(indicator_id uuid PRIMARY KEY, position int4) ON COMMIT DROP"
         )
     )
-    connection = await session.connection()
-    raw = (await connection.get_raw_connection()).driver_connection
+    raw = await driver_connection(session)
     await raw.copy_records_to_table(
         "scoring_indicators", records=list(zip(indicator_ids, range(len(indicator_ids)), strict=True))
     )
@@ -107,6 +107,6 @@ async def load_observations(
     """Revisions recorded at or before K, of these indicators, with a period end in [first_end, T]."""
     if not indicator_ids:
         return Observations.empty()
-    if session.bind.dialect.name == "postgresql":
+    if uses_postgresql(session):
         return await _postgres(session, indicator_ids, first_end, as_of, known_at)
     return await _generic(session, indicator_ids, first_end, as_of, known_at)

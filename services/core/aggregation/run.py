@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.aggregation.loader import load_input
 from services.core.clock import utcnow
-from services.core.db import session_scope
+from services.core.db import driver_connection, session_scope, uses_postgresql
 from services.core.jobs.models import AggregationJob
 from services.core.jobs.service import FINISHED, set_progress
 from services.core.methodology.service import config_of, get_methodology
@@ -147,10 +147,9 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
 async def _insert_scores(session: AsyncSession, snapshot_id: uuid.UUID, rows: list[dict]) -> None:
     if not rows:
         return
-    if session.bind.dialect.name == "postgresql":
+    if uses_postgresql(session):
         # Tens of thousands of rows: COPY on the transaction's own connection.
-        connection = await session.connection()
-        raw = (await connection.get_raw_connection()).driver_connection
+        raw = await driver_connection(session)
         records = [
             (snapshot_id, *(json.dumps(row[f]) if f == "flags" else row.get(f) for f in SCORE_FIELDS))
             for row in rows

@@ -17,19 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.core.alliances.models import Alliance, AllianceCatalyst
 from services.core.auth.principal import Principal
 from services.core.clock import utcnow
+from services.core.db import driver_connection, uses_postgresql
 from services.core.errors import Conflict, Forbidden, Invalid
 from services.core.ids import new_id
 from services.core.indicators.models import Indicator
-from services.core.observations.models import Observation, ObservationRevision
+from services.core.observations.models import OBSERVATION_FIELDS, Observation, ObservationRevision
 from services.core.vocabularies import IndicatorStatus, MeasureType
 
 MAX_BATCH_ITEMS = 10_000
 VALUE_FIELDS = ("value", "status", "source", "comment")
-# An observation row, in this order everywhere in this module (tuples are cheap at 10,000 rows).
-ROW_FIELDS = (
-    "id", "indicator_id", "period_start", "period_end", "value", "status", "source", "comment",
-    "revision", "recorded_at", "recorded_by",
-)  # fmt: skip
+# Rows are tuples in the order of OBSERVATION_FIELDS: cheap at 10,000 rows a request.
+ROW_FIELDS = OBSERVATION_FIELDS
+CHANGED_FIELDS = (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")
+CHANGED_POSITIONS = tuple(ROW_FIELDS.index(field) for field in CHANGED_FIELDS)
 
 
 @dataclass(slots=True)
@@ -219,21 +219,20 @@ async def _write(session: AsyncSession, new_rows: list[tuple], changed_rows: lis
     revision_columns = ("observation_id", *ROW_FIELDS[1:])
     if changed_rows:
         table = Observation.__table__
-        changed_fields = (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")
         await session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values({field: bindparam(f"b_{field}") for field in changed_fields}),
+            .values({field: bindparam(f"b_{field}") for field in CHANGED_FIELDS}),
             [
-                {"b_id": row[0], **{f"b_{f}": row[ROW_FIELDS.index(f)] for f in changed_fields}}
+                {"b_id": row[0]}
+                | {f"b_{field}": row[i] for field, i in zip(CHANGED_FIELDS, CHANGED_POSITIONS, strict=True)}
                 for row in changed_rows
             ],
         )
-    if session.bind.dialect.name == "postgresql":
+    if uses_postgresql(session):
         # COPY on the request's own connection: same transaction, several times faster than
         # INSERT for the thousands of rows of a batch.
-        connection = await session.connection()
-        raw = (await connection.get_raw_connection()).driver_connection
+        raw = await driver_connection(session)
         try:
             if new_rows:
                 await raw.copy_records_to_table("observations", records=new_rows, columns=ROW_FIELDS)

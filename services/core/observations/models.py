@@ -39,6 +39,14 @@ class Observation(ObservationValue, table=True):
     recorded_by: uuid.UUID | None = None
 
 
+# An observation as the API shows it and as bulk writes and CSV exports lay it out; a revision
+# has the same fields, with `observation_id` in place of `id`.
+OBSERVATION_FIELDS = (
+    "id", "indicator_id", "period_start", "period_end", "value", "status", "source", "comment",
+    "revision", "recorded_at", "recorded_by",
+)  # fmt: skip
+
+
 class ObservationRevision(ObservationValue, table=True):
     __tablename__ = "observation_revisions"
     # Revisions are the bulk of every write: they carry no index or foreign key beyond what

@@ -11,22 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.core.errors import Invalid, NotFound
 from services.core.indicators.models import Indicator
 from services.core.indicators.service import get_indicator
-from services.core.observations.models import Observation, ObservationRevision
+from services.core.observations.models import OBSERVATION_FIELDS, Observation, ObservationRevision
 from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
 
 Granularity = Literal["month", "quarter", "year"]
-SERIES_FIELDS = (
-    "indicator_id",
-    "period_start",
-    "period_end",
-    "value",
-    "status",
-    "source",
-    "comment",
-    "revision",
-    "recorded_at",
-    "recorded_by",
-)
 
 
 def _bucket(period_end: date, granularity: Granularity) -> tuple[int, int]:
@@ -132,4 +120,6 @@ async def list_history(session: AsyncSession, observation: Observation, *, curso
 
 def revision_as_observation(revision: ObservationRevision) -> dict[str, Any]:
     """A revision in the shape of an observation: its id is the observation's, stable across revisions."""
-    return {"id": revision.observation_id} | {field: getattr(revision, field) for field in SERIES_FIELDS}
+    return {"id": revision.observation_id} | {
+        field: getattr(revision, field) for field in OBSERVATION_FIELDS[1:]
+    }
