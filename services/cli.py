@@ -2,7 +2,11 @@
 
 import asyncio
 import json
+import os
+import shutil
+import tempfile
 import uuid
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -17,6 +21,7 @@ keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 
 DEFAULT_OPENAPI_PATH = Path("openapi") / "openapi.json"
+GRACEFUL_SHUTDOWN_SECONDS = 30
 
 
 @app.command()
@@ -28,16 +33,39 @@ def serve(
     """Serve the HTTP API."""
     import uvicorn
 
+    from services.core.logs import configure_logging
+
     settings = get_settings()
-    uvicorn.run(
-        "services.api.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        log_level=settings.log_level,
-        proxy_headers=True,
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    with shared_metrics_directory(workers):
+        uvicorn.run(
+            "services.api.main:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+            # The API writes its own JSON logs, one line per request with its id.
+            log_config=None,
+            access_log=False,
+            proxy_headers=True,
+            # On SIGTERM, requests in flight get this long to finish before the process exits.
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        )
+
+
+@contextmanager
+def shared_metrics_directory(workers: int):
+    """Several worker processes: each writes its metrics where any of them can sum them all."""
+    if workers <= 1 or os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        yield
+        return
+    directory = tempfile.mkdtemp(prefix="observatoire-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    try:
+        yield
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 @app.command()

@@ -13,7 +13,15 @@ from services.api.problems import ProblemException
 from services.core.auth.principal import Principal
 from services.core.auth.service import authenticate
 from services.core.db import session_scope
-from services.core.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from services.core.pagination import (
+    DEFAULT_LIMIT,
+    ID_CURSOR,
+    INTEGER_CURSOR,
+    MAX_LIMIT,
+    SERIES_CURSOR,
+    CursorFormat,
+)
+from services.core.territories.schemas import TERRITORY_CURSOR
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -35,6 +43,7 @@ UNAUTHORIZED_DETAIL = "A valid API key is required: Authorization: Bearer obs_..
 
 
 async def current_principal(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Principal:
@@ -47,6 +56,8 @@ async def current_principal(
         raise ProblemException(
             401, UNAUTHORIZED_DETAIL, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"}
         )
+    # For the access log line of this request.
+    request.state.api_key_id = str(principal.key_id)
     return principal
 
 
@@ -69,10 +80,25 @@ StaffDep = Annotated[Principal, Depends(staff_principal)]
 LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")
 ]
-CursorQuery = Annotated[
-    str | None,
-    Query(max_length=500, description="Opaque cursor: the `next_cursor` of the previous page."),
-]
+
+
+def _cursor_query(cursor_format: CursorFormat):
+    # The pattern is what every cursor of this kind of list looks like, and any string that
+    # matches it is a position the list can start after (see services.core.pagination).
+    return Annotated[
+        str | None,
+        Query(
+            pattern=cursor_format.pattern,
+            description="Opaque cursor: the `next_cursor` of the previous page.",
+        ),
+    ]
+
+
+# Most lists are ordered by id; the others say which key orders them.
+CursorQuery = _cursor_query(ID_CURSOR)
+IntegerCursorQuery = _cursor_query(INTEGER_CURSOR)
+SeriesCursorQuery = _cursor_query(SERIES_CURSOR)
+TerritoryCursorQuery = _cursor_query(TERRITORY_CURSOR)
 SearchQuery = Annotated[
     str | None, Query(min_length=1, max_length=200, description="Case-insensitive text search.")
 ]

@@ -4,12 +4,16 @@ import gc
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from services.api import metrics
 from services.api.deps import check_request_parameters
 from services.api.idempotency import IdempotencyMiddleware
 from services.api.openapi import build_openapi, operation_id
-from services.api.problems import install_problem_handlers
+from services.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
+from services.api.rate_limit import RateLimiter, RateLimitMiddleware
+from services.api.request_context import RequestContextMiddleware
 from services.api.routes import (
     alliances,
     api_keys,
@@ -27,8 +31,10 @@ from services.api.routes import (
     vocabularies,
     webhooks,
 )
+from services.api.security_headers import SecurityHeadersMiddleware
 from services.core.config import Settings, get_settings
 from services.core.db import create_engine, create_session_factory
+from services.core.logs import configure_logging
 from services.worker.runtime import create_job_runtime
 
 DESCRIPTION = """\
@@ -75,6 +81,25 @@ ROUTERS = [
     snapshots.router,
     webhooks.router,
     api_keys.router,
+    metrics.router,
+]
+# Headers a browser client may send, and read, across origins (when CORS is configured).
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
+CORS_EXPOSED_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
 ]
 
 
@@ -90,21 +115,48 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def add_middlewares(app: FastAPI, settings: Settings, rate_limiter: RateLimiter) -> None:
+    # Each one added wraps the ones before it: listed from the innermost to the outermost.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(UnexpectedErrorMiddleware)
+    if settings.rate_limit_requests > 0:
+        app.add_middleware(RateLimitMiddleware, limiter=rate_limiter)
+    # Closed by default: with no configured origin, browsers on other sites get no CORS headers.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            allow_credentials=False,
+            max_age=600,
+        )
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     engine = create_engine(settings)
 
     session_factory = create_session_factory(engine)
     job_runtime = create_job_runtime(settings, session_factory)
+    rate_limiter = RateLimiter(
+        settings.rate_limit_requests, settings.rate_limit_window_seconds, settings.redis_url
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Here rather than in the CLI: each worker process of `serve --workers N` starts here.
+        configure_logging(settings.log_level, settings.log_format)
         tune_garbage_collector()
         job_runtime.start()
         try:
             yield
         finally:
             await job_runtime.stop()
+            await rate_limiter.close()
             await engine.dispose()
 
     app = FastAPIOffline(
@@ -122,8 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = session_factory
     app.state.jobs = job_runtime
+    app.state.rate_limiter = rate_limiter
     install_problem_handlers(app)
-    app.add_middleware(IdempotencyMiddleware)
+    add_middlewares(app, settings, rate_limiter)
     for router in ROUTERS:
         app.include_router(router)
     app.openapi = lambda: build_openapi(app)

@@ -9,6 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.core.errors import DomainError
 
@@ -118,6 +120,35 @@ def _is_database_unavailable(exc: Exception) -> bool:
     return isinstance(exc, ConnectionError | OSError | TimeoutError)
 
 
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock) or that it
+# cannot serialise: nothing of that request was written, and sending it again is the cure.
+TRANSACTION_CONFLICT_STATES = frozenset({"40P01", "40001"})
+
+
+def _is_transaction_conflict(exc: Exception) -> bool:
+    return (
+        isinstance(exc, sa_exc.DBAPIError)
+        and getattr(exc.orig, "sqlstate", None) in TRANSACTION_CONFLICT_STATES
+    )
+
+
+def _driver_message(exc: Exception) -> str:
+    cause = getattr(exc, "orig", None) or exc
+    first_line = str(cause).splitlines()[0] if str(cause) else ""
+    return f"{type(cause).__name__}: {first_line[:300]}"
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method of the path. Starlette's 405 names those of the first route of the path
+    only, and each method of a path is a route of its own here."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE and isinstance(route, Route) and route.methods:
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError):
@@ -146,7 +177,10 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         detail = exc.detail if isinstance(exc.detail, str) else None
-        return problem_response(request, exc.status_code, detail, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request)}
+        return problem_response(request, exc.status_code, detail, headers=headers)
 
     @app.exception_handler(sa_exc.IntegrityError)
     async def _integrity(request: Request, exc: sa_exc.IntegrityError):
@@ -157,18 +191,56 @@ def install_problem_handlers(app: FastAPI) -> None:
             request, 409, "This conflicts with data written at the same time; retry.", slug="conflict"
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception):
-        if _is_database_unavailable(exc):
-            logger.warning("database unavailable on %s: %s", request.url.path, exc)
-            return problem_response(
-                request,
-                503,
-                "The database is not answering; retry shortly.",
-                slug="service-unavailable",
-                headers={"Retry-After": "5"},
-            )
-        logger.exception("unexpected error on %s", request.url.path)
+    # Errors escaping the middlewares themselves; those of the routes are answered by
+    # UnexpectedErrorMiddleware, inside the middlewares that add the request id and headers.
+    app.add_exception_handler(Exception, unexpected_error_response)
+
+
+async def unexpected_error_response(request: Request, exc: Exception) -> JSONResponse:
+    if _is_transaction_conflict(exc):
+        logger.warning("transaction conflict on %s: %s", request.url.path, _driver_message(exc))
         return problem_response(
-            request, 500, "An unexpected error occurred; it has been logged.", slug="internal-error"
+            request, 409, "This conflicts with data written at the same time; retry.", slug="conflict"
         )
+    if _is_database_unavailable(exc):
+        # The driver's message, not the statement: its parameters may hold a key's hash.
+        logger.warning("database unavailable on %s: %s", request.url.path, _driver_message(exc))
+        return problem_response(
+            request,
+            503,
+            "The database is not answering; retry shortly.",
+            slug="service-unavailable",
+            headers={"Retry-After": "5"},
+        )
+    logger.exception("unexpected error on %s", request.url.path)
+    return problem_response(
+        request, 500, "An unexpected error occurred; it has been logged.", slug="internal-error"
+    )
+
+
+class UnexpectedErrorMiddleware:
+    """Answers an exception no handler took with a problem (503 when the database is down,
+    500 otherwise), inside the middlewares, so that the answer gets their headers too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def watch_start(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch_start)
+        except Exception as exc:
+            if response_started:
+                raise
+            response = await unexpected_error_response(Request(scope), exc)
+            await response(scope, receive, send)

@@ -6,9 +6,10 @@ inject them; everything else is prefixed `OBSERVATOIRE_`.
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "observatoire.db"
 
@@ -27,6 +28,21 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, validation_alias=AliasChoices("PORT", "OBSERVATOIRE_PORT"))
     db_pool_size: int = 10
     log_level: str = "info"
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="json: one JSON object per line; console: for a terminal."
+    )
+    # Protection of the HTTP API.
+    rate_limit_requests: int = Field(
+        default=1200, ge=0, description="Requests per window allowed to one API key (0: no limit)."
+    )
+    rate_limit_window_seconds: int = Field(default=60, ge=1)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated; none by default.",
+    )
+    metrics_token: str | None = Field(
+        default=None, description="When set, /metrics asks for `Authorization: Bearer <token>`."
+    )
     # Jobs and the worker.
     aggregation_cron: str | None = Field(
         default=None, description="Cron expression (5 fields, UTC) of scheduled aggregations."
@@ -37,6 +53,13 @@ class Settings(BaseSettings):
     # Webhooks.
     webhook_allow_private: bool = False
     webhook_timeout_seconds: float = 10.0
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
 
     @property
     def async_database_url(self) -> str:

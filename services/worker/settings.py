@@ -9,6 +9,7 @@ from arq.worker import func
 
 from services.core.config import get_settings
 from services.core.db import create_engine, create_session_factory
+from services.core.logs import bound_context, configure_logging
 from services.worker import arq_queue
 from services.worker.context import TaskContext
 from services.worker.cron import parse_cron
@@ -41,7 +42,9 @@ async def shutdown(ctx: dict) -> None:
 
 def _task(name: str):
     async def run(ctx: dict, *args):
-        return await TASKS[name](ctx["context"], *args)
+        # Every log line of the task names its job, as API lines name their request.
+        with bound_context(task=name, queue_job_id=ctx.get("job_id"), attempt=ctx.get("job_try")):
+            return await TASKS[name](ctx["context"], *args)
 
     run.__qualname__ = name
     return func(run, name=name, timeout=settings.job_timeout_seconds, max_tries=5)
@@ -90,5 +93,6 @@ def run_worker() -> None:
 
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: without it, `observatoire serve` runs jobs itself.")
+    configure_logging(settings.log_level, settings.log_format)
     with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
         arq_run_worker(WorkerSettings)

@@ -1,0 +1,109 @@
+"""Per-key rate limiting: 429 with Retry-After past the limit, shared through Redis, kept in
+memory without it, and one key's excess never touches another key."""
+
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import httpx
+import time_machine
+
+from services.api.main import create_app
+from services.core.config import Settings
+from tests.worker.processes import free_port
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+WINDOW = 3600
+# Five seconds into an hour: every request of a test falls in the same window.
+START = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
+
+
+@asynccontextmanager
+async def limited_client(database_url: str, limit: int, redis_url: str | None = None):
+    app = create_app(
+        Settings(
+            database_url=database_url,
+            redis_url=redis_url,
+            rate_limit_requests=limit,
+            rate_limit_window_seconds=WINDOW,
+        )
+    )
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+    finally:
+        await app.state.rate_limiter.close()
+        await app.state.engine.dispose()
+
+
+@time_machine.travel(START, tick=False)
+async def test_requests_past_the_limit_get_429_with_retry_after_and_rate_limit_headers(database_url, reader):
+    async with limited_client(database_url, limit=3) as client:
+        allowed = [await client.get("/v1/territories", headers=reader) for _ in range(3)]
+        refused = await client.get("/v1/territories", headers=reader)
+
+    assert [response.status_code for response in allowed] == [200, 200, 200]
+    assert [response.headers["RateLimit-Remaining"] for response in allowed] == ["2", "1", "0"]
+    assert allowed[0].headers["RateLimit-Limit"] == "3"
+    assert refused.status_code == 429
+    assert refused.headers["content-type"] == "application/problem+json"
+    # The window ends at the top of the next hour: 3,595 s after START.
+    assert refused.headers["Retry-After"] == "3595"
+    assert refused.headers["RateLimit-Reset"] == "3595"
+    problem = refused.json()
+    assert problem["status"] == 429
+    assert problem["type"].endswith("/too-many-requests")
+    assert "3 requests" in problem["detail"]
+
+
+@time_machine.travel(START, tick=False)
+async def test_a_throttled_key_leaves_another_key_untouched(database_url, make_key):
+    first, second = await make_key("read", name="first"), await make_key("read", name="second")
+    async with limited_client(database_url, limit=2) as client:
+        for _ in range(2):
+            await client.get("/v1/territories", headers=first)
+        throttled = await client.get("/v1/territories", headers=first)
+        other = [await client.get("/v1/territories", headers=second) for _ in range(2)]
+
+    assert throttled.status_code == 429
+    assert [response.status_code for response in other] == [200, 200]
+    assert other[-1].headers["RateLimit-Remaining"] == "0"
+
+
+@time_machine.travel(START, tick=False)
+async def test_replicas_sharing_redis_share_the_count(database_url, reader):
+    async with (
+        limited_client(database_url, limit=3, redis_url=REDIS_URL) as replica_a,
+        limited_client(database_url, limit=3, redis_url=REDIS_URL) as replica_b,
+    ):
+        statuses = [
+            (await replica_a.get("/v1/territories", headers=reader)).status_code,
+            (await replica_b.get("/v1/territories", headers=reader)).status_code,
+            (await replica_a.get("/v1/territories", headers=reader)).status_code,
+            (await replica_b.get("/v1/territories", headers=reader)).status_code,
+        ]
+    # Each replica saw only two requests: the fourth is refused because the count is shared.
+    assert statuses == [200, 200, 200, 429]
+
+
+@time_machine.travel(START, tick=False)
+async def test_without_an_answering_redis_the_limit_is_kept_in_memory(database_url, reader):
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    async with limited_client(database_url, limit=2, redis_url=unreachable) as client:
+        statuses = [(await client.get("/v1/territories", headers=reader)).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+@time_machine.travel(START, tick=False)
+async def test_requests_without_a_key_are_counted_by_client_address(database_url):
+    async with limited_client(database_url, limit=2) as client:
+        statuses = [(await client.get("/v1/territories")).status_code for _ in range(3)]
+    # Refused for the missing key first, then for the rate: guessing keys is throttled too.
+    assert statuses == [401, 401, 429]
+
+
+@time_machine.travel(START, tick=False)
+async def test_probes_and_metrics_are_never_throttled(database_url):
+    async with limited_client(database_url, limit=1) as client:
+        statuses = [(await client.get(path)).status_code for path in ["/v1/health"] * 3 + ["/metrics"] * 2]
+    assert statuses == [200, 200, 200, 200, 200]
