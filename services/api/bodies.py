@@ -1,11 +1,18 @@
 """Request bodies read by hand: bulk endpoints need size limits and their own parsing."""
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
 import orjson
-from fastapi import Request
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
 
 from services.api.problems import ProblemException
 
 MAX_BULK_BODY_BYTES = 16 * 1024 * 1024
+# The largest single object (an indicator or an alliance, two texts of 5,000 characters) is
+# well under 100 KiB even with every character escaped: 1 MiB leaves room and no more.
+MAX_JSON_BODY_BYTES = 1024 * 1024
 
 
 def _too_large(limit: int) -> ProblemException:
@@ -63,3 +70,25 @@ async def read_text(request: Request, *media_types: str, limit: int = MAX_BULK_B
             slug="validation-error",
             errors=[{"loc": ["body"], "msg": "Not UTF-8.", "code": "encoding"}],
         ) from exc
+
+
+class LimitedBodyRoute(APIRoute):
+    """A route whose JSON body FastAPI parses, with a limit on its size.
+
+    FastAPI reads the whole body into memory before any dependency runs (authentication
+    included), so without this any caller could make the server buffer and parse a body of
+    any size. The body is read here, up to MAX_JSON_BODY_BYTES, and FastAPI parses it from
+    that copy. Routes without a body field (the bulk ones) read theirs with `read_body`.
+    """
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None:
+            return handler
+
+        async def limited_handler(request: Request) -> Response:
+            # Starlette's Request.body() returns this cached copy instead of reading again.
+            request._body = await read_body(request, MAX_JSON_BODY_BYTES)
+            return await handler(request)
+
+        return limited_handler

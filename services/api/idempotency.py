@@ -10,7 +10,9 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.bodies import MAX_BULK_BODY_BYTES
-from services.api.problems import problem_response
+from services.api.problems import PROBLEM_MEDIA_TYPE, problem_response
+from services.core.auth.service import authenticate
+from services.core.db import session_scope
 from services.core.idempotency import service
 
 HEADER = b"idempotency-key"
@@ -47,6 +49,12 @@ class IdempotencyMiddleware:
             # will be refused anyway.
             await self.app(scope, receive, send)
             return
+        factory = scope["app"].state.session_factory
+        if not await _is_live_key(factory, _header(scope, b"authorization")):
+            # An unknown or revoked key gets the route's 401, as without an Idempotency-Key: it
+            # must not replay a response stored while it was live, nor leave a record behind.
+            await self.app(scope, receive, send)
+            return
         request = Request(scope)
         if not 1 <= len(key) <= 255 or not key.isprintable():
             await problem_response(
@@ -59,7 +67,6 @@ class IdempotencyMiddleware:
                 request, 413, "The body is larger than the limit of 16 MiB.", slug="content-too-large"
             )(scope, receive, send)
             return
-        factory = scope["app"].state.session_factory
         fingerprint = service.request_fingerprint(
             "POST", scope["path"], scope.get("query_string", b"").decode("latin-1"), body
         )
@@ -118,8 +125,34 @@ class IdempotencyMiddleware:
             raise
         if status >= 500 or status in NOT_STORED:
             await service.release(factory, record_id)
+        elif 200 <= status < 300 and "no-store" in headers.get("cache-control", ""):
+            # The response shows a secret once (an API key, a webhook's signing secret). Keeping
+            # it would store the secret in clear, where API keys exist only as a hash: a retry
+            # is told where the object is, not its secret.
+            withheld = _secret_withheld(scope, headers.get("location"))
+            await service.complete(factory, record_id, *withheld)
         else:
             await service.complete(factory, record_id, status, headers, b"".join(chunks))
+
+
+async def _is_live_key(factory, authorization: str) -> bool:
+    async with session_scope(factory) as session:
+        return await authenticate(session, authorization[7:].strip()) is not None
+
+
+def _secret_withheld(scope: Scope, location: str | None) -> tuple[int, dict[str, str], bytes]:
+    """What a retry of a request whose response held a secret gets instead of that response."""
+    where = f" at {location}" if location else ""
+    response = problem_response(
+        Request(scope),
+        409,
+        f"This request was already processed: the object was created{where}. Its secret was shown "
+        "once, in the first response, and is not kept: if it was lost, revoke or delete the object "
+        "and create a new one.",
+        slug="idempotency-secret-not-replayed",
+    )
+    headers = {"content-type": PROBLEM_MEDIA_TYPE, **({"location": location} if location else {})}
+    return 409, headers, bytes(response.body)
 
 
 async def _read_body(receive: Receive) -> bytes | None:
