@@ -18,6 +18,8 @@ from sqlmodel import SQLModel
 
 from services.core.config import Settings
 
+CONNECT_TIMEOUT_SECONDS = 5
+
 metadata = SQLModel.metadata
 metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -65,8 +67,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
+        # A restart of the server leaves the pooled connections dead: each one is checked
+        # before use and replaced, so the service recovers by itself once the server is back.
         pool_pre_ping=True,
         pool_recycle=1800,
+        # Something that takes the connection but never answers (a proxy in front of a server
+        # that is gone) costs a request this long, then a 503, rather than asyncpg's 60 s.
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
     )
 
 

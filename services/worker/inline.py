@@ -2,13 +2,17 @@
 
 The outbox, the job records and the retries are the same as with arq workers; only the
 queue differs (asyncio tasks here). A task still running at shutdown is given a grace period,
-then cancelled: its job stays active in the database and is requeued at the next start.
+then cancelled and written back to the outbox, in the database: the next start runs it again.
 """
 
 import asyncio
 import contextlib
 import logging
+from dataclasses import dataclass
 
+from services.core.clock import utcnow
+from services.core.db import session_scope
+from services.core.outbox.service import enqueue
 from services.worker.context import TaskContext
 from services.worker.cron import parse_cron
 from services.worker.registry import TASKS
@@ -18,6 +22,15 @@ logger = logging.getLogger("observatoire.inline")
 
 SHUTDOWN_GRACE_SECONDS = 30
 MAX_CONCURRENT_TASKS = 4
+RESUMED = ":resumed:"
+
+
+@dataclass
+class _Running:
+    task: str
+    args: list
+    job_key: str
+    runner: asyncio.Task
 
 
 class InlineRunner:
@@ -27,14 +40,15 @@ class InlineRunner:
             parse_cron(context.settings.aggregation_cron) if context.settings.aggregation_cron else None
         )
         self.relay = RelayLoop(context, self.dispatch, schedule)
-        self._running: dict[str, asyncio.Task] = {}
+        self._running: dict[str, _Running] = {}
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_TASKS)
 
     async def dispatch(self, task: str, args: list, job_key: str, defer_seconds: float) -> None:
         if job_key in self._running:
             return  # already queued here: same deterministic key, same task
         function = TASKS[task]
-        self._running[job_key] = asyncio.create_task(self._run(function, args, job_key, defer_seconds))
+        runner = asyncio.create_task(self._run(function, args, job_key, defer_seconds))
+        self._running[job_key] = _Running(task, list(args), job_key, runner)
 
     async def _run(self, function, args: list, job_key: str, defer_seconds: float) -> None:
         try:
@@ -65,14 +79,40 @@ class InlineRunner:
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
                 raise TimeoutError("tasks still running")
-            await asyncio.wait(list(self._running.values()), timeout=min(remaining, 1.0))
+            runners = [running.runner for running in self._running.values()]
+            await asyncio.wait(runners, timeout=min(remaining, 1.0))
 
     async def stop(self) -> None:
         await self.relay.stop()
-        if self._running:
-            _, pending = await asyncio.wait(list(self._running.values()), timeout=SHUTDOWN_GRACE_SECONDS)
-            for task in pending:
-                task.cancel()
-            for task in pending:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        if not self._running:
+            return
+        running = list(self._running.values())
+        _, pending = await asyncio.wait([r.runner for r in running], timeout=SHUTDOWN_GRACE_SECONDS)
+        interrupted = [r for r in running if r.runner in pending]
+        for item in interrupted:
+            item.runner.cancel()
+        for item in interrupted:
+            with contextlib.suppress(asyncio.CancelledError):
+                await item.runner
+        if interrupted:
+            await self._queue_again(interrupted)
+
+    async def _queue_again(self, interrupted: list[_Running]) -> None:
+        """This process held the only queue entry of these tasks (its memory): put them back in
+        the outbox, so that the next start runs them rather than a stale-job sweep much later.
+        Tasks are idempotent, so one that had in fact finished its work runs again harmlessly."""
+        stamp = f"{utcnow().timestamp():.0f}"
+        try:
+            async with session_scope(self.context.session_factory) as session:
+                for item in interrupted:
+                    job_key = item.job_key.split(RESUMED)[0] + RESUMED + stamp
+                    await enqueue(session, item.task, item.args, job_key)
+        except Exception:
+            # The database is unreachable too: the stale-job sweep requeues aggregations later.
+            logger.exception("could not queue %d interrupted tasks again", len(interrupted))
+            return
+        logger.warning(
+            "shutdown interrupted %d tasks; queued again: %s",
+            len(interrupted),
+            ", ".join(item.job_key for item in interrupted),
+        )

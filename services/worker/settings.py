@@ -83,8 +83,10 @@ class WorkerSettings:
     max_tries = 5
     allow_abort_jobs = True
     keep_result = 3600
-    # On SIGTERM a job in flight is given this long to finish; past it, arq re-queues it.
+    # On SIGTERM a job in flight is given this long to finish; past it, it is cancelled and,
+    # with retry_jobs, left in the queue for the next worker (the task marks it queued again).
     job_completion_wait = 60
+    retry_jobs = True
     health_check_interval = 30
 
 
