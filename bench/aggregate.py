@@ -23,6 +23,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import _common as common
 import asyncpg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -220,32 +221,12 @@ class PeakRss(threading.Thread):
             time.sleep(0.05)
 
 
-async def job_record(url: str) -> asyncpg.Record:
-    connection = await asyncpg.connect(url)
-    try:
-        return await connection.fetchrow(
-            "SELECT status, timings, started_at, finished_at, error FROM aggregation_jobs "
-            "ORDER BY created_at DESC LIMIT 1"
-        )
-    finally:
-        await connection.close()
-
-
-async def admin(statement: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alliances", type=int, default=10_000)
     args = parser.parse_args()
     name = f"observatoire_bench_{uuid.uuid4().hex[:8]}"
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    url = common.create_database(name, ADMIN_URL)
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     env.pop("REDIS_URL", None)
     cli = [sys.executable, "-m", "services.cli"]
@@ -269,7 +250,7 @@ def main() -> None:
         process.wait(timeout=600)
         wall = time.perf_counter() - started
         sampler.running = False
-        job = asyncio.run(job_record(url))
+        job = asyncio.run(common.latest_aggregation_job(url))
 
         timings = json.loads(job["timings"]) if isinstance(job["timings"], str) else (job["timings"] or {})
         total = (job["finished_at"] - job["started_at"]).total_seconds()
@@ -298,7 +279,7 @@ def main() -> None:
         for label, met in goals:
             print(f"{'GOAL MET   ' if met else 'GOAL MISSED'} {label}")
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        common.drop_database(name, ADMIN_URL)
 
 
 if __name__ == "__main__":

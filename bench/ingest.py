@@ -26,11 +26,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import random
-import signal
-import socket
-import subprocess
+import shutil
 import sys
 import tempfile
 import threading
@@ -41,23 +38,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import asyncpg
+import _common as common
 import httpx
 import orjson
-from sqlalchemy.engine import make_url
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+if str(common.ROOT) not in sys.path:
+    sys.path.insert(0, str(common.ROOT))
 
-from services.core.observations.models import OBSERVATION_FIELDS  # noqa: E402
-from services.core.observations.periods import parse_period  # noqa: E402
-
-ADMIN_URL = os.environ.get(
-    "OBSERVATOIRE_BENCH_POSTGRES_URL",
-    os.environ.get("OBSERVATOIRE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"),
-)
-HOST = "127.0.0.1"
+from services.core.observations.models import OBSERVATION_FIELDS
+from services.core.observations.periods import parse_period
 
 ALLIANCES = 50
 INDICATORS_PER_ALLIANCE = 10
@@ -82,14 +71,6 @@ OBSERVATION_COLUMNS = OBSERVATION_FIELDS
 REVISION_COLUMNS = ("observation_id", *OBSERVATION_COLUMNS[1:])
 
 
-class DeadlineExceeded(Exception):
-    pass
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
 # --- Server memory ------------------------------------------------------------------------------
 
 
@@ -103,28 +84,6 @@ def _status_kb(pid: int, key: str) -> int:
     except (FileNotFoundError, ProcessLookupError, ValueError):
         pass
     return 0
-
-
-def _descendants(pid: int) -> list[int]:
-    """`pid` and every process below it, from the parent ids in /proc/*/stat."""
-    parents: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as stat:
-                text = stat.read()
-        except OSError:
-            continue
-        # The command name may hold spaces and parentheses: the fields start after the last ")".
-        ppid = int(text[text.rindex(")") + 2 :].split()[1])
-        parents.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(parents.get(current, []))
-    return found
 
 
 class RssSampler(threading.Thread):
@@ -144,7 +103,7 @@ class RssSampler(threading.Thread):
         while not self._stop_event.is_set():
             now = time.monotonic()
             if now - last_scan > 1.0:  # a full /proc scan costs more than a sample: once a second
-                self.pids = _descendants(self.pid)
+                self.pids = common.process_tree(self.pid)
                 last_scan = now
             total = sum(_status_kb(pid, "VmRSS:") for pid in self.pids)
             phase = self.phase
@@ -162,51 +121,26 @@ class RssSampler(threading.Thread):
 
     def hwm_mb(self) -> float:
         """The largest VmHWM of the tree (the server process itself when it has no children)."""
-        return max((_status_kb(pid, "VmHWM:") for pid in _descendants(self.pid)), default=0) / 1024
+        return max((_status_kb(pid, "VmHWM:") for pid in common.process_tree(self.pid)), default=0) / 1024
 
 
 # --- Database -----------------------------------------------------------------------------------
 
 
-async def _admin(statement: str) -> None:
-    connection = await asyncpg.connect(ADMIN_URL, timeout=10)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-async def _fetchval(url: str, query: str):
-    connection = await asyncpg.connect(url, timeout=10)
-    try:
-        return await connection.fetchval(query)
-    finally:
-        await connection.close()
-
-
-async def _reset_tables(url: str) -> None:
-    connection = await asyncpg.connect(url, timeout=10)
-    try:
-        await connection.execute("TRUNCATE observation_revisions, observations")
-        await connection.execute("CHECKPOINT")
-    finally:
-        await connection.close()
+def reset_tables(url: str) -> None:
+    asyncio.run(common.execute(url, "TRUNCATE observation_revisions, observations", "CHECKPOINT"))
 
 
 async def _count_rows(url: str) -> tuple[int, int]:
-    connection = await asyncpg.connect(url, timeout=10)
-    try:
+    async with common.connected(url) as connection:
         observations = await connection.fetchval("SELECT count(*) FROM observations")
         revisions = await connection.fetchval("SELECT count(*) FROM observation_revisions")
         return observations, revisions
-    finally:
-        await connection.close()
 
 
 async def _copy(url: str, chunks: list[list[tuple]], with_revisions: bool) -> float:
     """COPY the chunks, one transaction each; the seconds spent (connection excluded)."""
-    connection = await asyncpg.connect(url, timeout=10)
-    try:
+    async with common.connected(url) as connection:
         started = time.perf_counter()
         for records in chunks:
             async with connection.transaction():
@@ -220,8 +154,6 @@ async def _copy(url: str, chunks: list[list[tuple]], with_revisions: bool) -> fl
                         "observation_revisions", records=records, columns=REVISION_COLUMNS
                     )
         return time.perf_counter() - started
-    finally:
-        await connection.close()
 
 
 # --- Data ---------------------------------------------------------------------------------------
@@ -301,107 +233,7 @@ def copy_chunks(rows: list[Row], recorded_by: uuid.UUID | None) -> list[list[tup
     return [records[i : i + BATCH_ITEMS] for i in range(0, len(records), BATCH_ITEMS)]
 
 
-# --- Server -------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def observatoire_command() -> list[str]:
-    script = Path(sys.executable).parent / "observatoire"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "services.cli"]
-
-
-def server_environment(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("REDIS_URL", "OBSERVATOIRE_REDIS_URL", "OBSERVATOIRE_DATABASE_URL"):
-        env.pop(name, None)
-    env["DATABASE_URL"] = database_url
-    return env
-
-
-def run_cli(args: list[str], env: dict[str, str], timeout: float) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        observatoire_command() + args,
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"observatoire {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def start_server(env: dict[str, str], port: int, log_file) -> subprocess.Popen:
-    return subprocess.Popen(
-        [*observatoire_command(), "serve", "--host", HOST, "--port", str(port)],
-        env=env,
-        cwd=ROOT,
-        stdin=subprocess.DEVNULL,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def wait_until_healthy(client: httpx.Client, server: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server exited with code {server.returncode}")
-        with suppress(httpx.TransportError):
-            if client.get("/v1/health", timeout=2).status_code == 200:
-                return
-        time.sleep(0.1)
-    raise RuntimeError("the server did not answer /v1/health in time")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    if server.poll() is not None:
-        return
-    server.send_signal(signal.SIGINT)
-    try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=5)
-
-
-class PySpy:
-    """`py-spy record` attached to the server for one phase (optional, for profiling runs)."""
-
-    def __init__(self, directory: Path | None, pid: int) -> None:
-        self.directory, self.pid = directory, pid
-        self.process: subprocess.Popen | None = None
-
-    def start(self, phase: str) -> None:
-        if self.directory is None:
-            return
-        executable = Path(sys.executable).parent / "py-spy"
-        output = self.directory / f"{phase}.txt"
-        command = [str(executable), "record", "--pid", str(self.pid), "--rate", "250"]
-        self.process = subprocess.Popen(
-            [*command, "--format", "raw", "--output", str(output)],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(1.0)  # let it attach before the first request
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.send_signal(signal.SIGINT)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-        self.process = None
+# --- Set-up through the API ---------------------------------------------------------------------
 
 
 def post_created(client: httpx.Client, path: str, payload: dict) -> dict:
@@ -496,7 +328,7 @@ def check_counts(url: str, observations: int, revisions: int) -> None:
         raise RuntimeError(f"expected {observations} observations and {revisions} revisions, found {found}")
 
 
-def print_table(results: list[Result], copy_obs: Result | None, copy_both: Result | None) -> None:
+def print_results(results: list[Result], copy_obs: Result | None, copy_both: Result | None) -> None:
     headers = (
         "path",
         "rows",
@@ -524,20 +356,53 @@ def print_table(results: list[Result], copy_obs: Result | None, copy_both: Resul
                 rss,
             )
         )
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
-    print(" | ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("-+-".join("-" * w for w in widths))
-    for line in lines:
-        print(" | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+    common.print_table(headers, lines)
 
 
-def load_average(when: str) -> str:
-    one, five, _ = os.getloadavg()
-    return f"load average {when}: {one:.2f} (1 min), {five:.2f} (5 min)"
-
-
-def verdict(met: bool) -> str:
-    return "GOAL MET" if met else "GOAL MISSED"
+def print_report(
+    args: argparse.Namespace,
+    results: list[Result],
+    copy_obs: Result | None,
+    copy_both: Result | None,
+    sampler: RssSampler | None,
+    hwm_mb: float | None,
+) -> None:
+    """What was measured, the table of results and the verdict on each goal."""
+    print()
+    print(f"Ingest benchmark: {ROWS:,} observations per path, PostgreSQL, {os.cpu_count()} CPUs")
+    print(
+        "  JSON batch: 10 requests of 10,000 items; CSV import: "
+        f"{len(range(0, ROWS, args.csv_lines_per_file))} file(s) of {args.csv_lines_per_file:,} lines."
+    )
+    print(
+        "  The server writes each observation to `observations` AND `observation_revisions`.\n"
+        "  'COPY observations only' copies into `observations` alone (the issue's raw baseline);\n"
+        "  'COPY both tables' copies into both, as the server does: the fair comparison.\n"
+        "  Both tables are truncated before each phase: every path inserts into empty tables."
+    )
+    print()
+    if results:
+        print_results(results, copy_obs, copy_both)
+        print()
+    if copy_obs and copy_both:
+        for result in results[:2]:
+            ratio = result.rate / copy_obs.rate
+            fair = result.rate / copy_both.rate
+            aim = "reached" if ratio >= AIM_RATIO else "not reached"
+            print(
+                f"{common.verdict(ratio >= GOAL_RATIO)}: {result.path} at {ratio:.3f} x COPY "
+                f"(observations only), goal >= {GOAL_RATIO} (aim {AIM_RATIO}: {aim}); "
+                f"fair ratio (both tables) {fair:.3f}"
+            )
+    if sampler is not None:
+        # VmHWM is the kernel's own high-water mark: it catches a peak between two samples.
+        peak = sampler.peak_mb()
+        worst = max(peak, hwm_mb or 0)
+        print(
+            f"{common.verdict(worst < GOAL_RSS_MB)}: peak server RSS {worst:.0f} MB, goal < {GOAL_RSS_MB} MB "
+            f"(sampled peak {peak:.0f} MB every {SAMPLE_INTERVAL * 1000:.0f} ms over {sampler.samples} "
+            f"samples; VmHWM {hwm_mb or 0:.0f} MB; the larger of the two is judged)"
+        )
 
 
 def main() -> int:
@@ -559,50 +424,43 @@ def main() -> int:
     if ROWS % args.csv_lines_per_file:
         parser.error(f"--csv-lines-per-file must divide {ROWS}")
 
-    def on_alarm(_signum, _frame):
-        raise DeadlineExceeded(f"the benchmark ran past its {DEADLINE_SECONDS} s deadline")
-
-    signal.signal(signal.SIGALRM, on_alarm)
-    signal.alarm(DEADLINE_SECONDS)
+    common.arm_deadline(DEADLINE_SECONDS)
     began = time.perf_counter()
 
     name = f"observatoire_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    database_url = make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     server = sampler = profiler = client = None
     results: list[Result] = []
     copy_obs = copy_both = None
     hwm_mb = None
-    log_path = Path(tempfile.gettempdir()) / f"{name}-server.log"
+    workdir = Path(tempfile.mkdtemp(prefix="observatoire-bench-ingest-"))
     status = 0
     try:
-        pg_version = asyncio.run(_fetchval(ADMIN_URL, "SHOW server_version"))
-        log(f"PostgreSQL {pg_version}, Python {platform.python_version()}, {os.cpu_count()} CPUs")
-        log(f"{load_average('at the start')} (other work on the machine would skew the figures)")
-        log(f"creating database {name}")
-        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
-        env = server_environment(database_url)
-        run_cli(["migrate"], env, timeout=120)
-        secret = run_cli(["keys", "create", "--scope", "staff", "--name", "Bench"], env, 60).stdout
+        common.log_machine()
+        common.log(f"creating database {name}")
+        database_url = common.create_database(name)
+        env = common.server_environment(database_url)
+        common.run_cli(["migrate"], env, timeout=120)
+        secret = common.run_cli(["keys", "create", "--scope", "staff", "--name", "Bench"], env, 60).stdout
         secret = secret.strip().splitlines()[-1]
 
-        port = free_port()
-        with open(log_path, "wb") as log_file:
-            server = start_server(env, port, log_file)
-        sampler = RssSampler(server.pid)
+        port = common.free_port()
+        command = [*common.observatoire_command(), "serve", "--host", common.HOST, "--port", str(port)]
+        server = common.start_server("observatoire", command, env, port, workdir)
+        sampler = RssSampler(server.process.pid)
         sampler.start()
         client = httpx.Client(
-            base_url=f"http://{HOST}:{port}",
+            base_url=server.base_url,
             headers={"Authorization": f"Bearer {secret}"},
             timeout=REQUEST_TIMEOUT,
             trust_env=False,  # no proxy: traffic stays on 127.0.0.1
         )
-        wait_until_healthy(client, server)
-        log(f"server up on port {port} (pid {server.pid}); creating {INDICATORS} indicators")
+        common.wait_until_answering(server, "/v1/health", timeout=30)
+        common.log(f"server up on port {port} (pid {server.process.pid}); creating {INDICATORS} indicators")
         started = time.perf_counter()
         indicator_ids = create_indicators(client)
-        log(f"set-up requests took {time.perf_counter() - started:.1f} s")
+        common.log(f"set-up requests took {time.perf_counter() - started:.1f} s")
         dataset = build_dataset(indicator_ids, args.csv_lines_per_file)
-        log(
+        common.log(
             f"bodies: {len(dataset.batches)} JSON batches "
             f"({sum(map(len, dataset.batches)) / 1e6:.1f} MB), {len(dataset.csv_files)} CSV files "
             f"({sum(map(len, dataset.csv_files)) / 1e6:.1f} MB)"
@@ -610,10 +468,10 @@ def main() -> int:
 
         if args.py_spy:
             args.py_spy.mkdir(parents=True, exist_ok=True)
-        profiler = PySpy(args.py_spy, server.pid)
+        profiler = common.PySpy(args.py_spy, server.process.pid, rate=250)
 
-        asyncio.run(_reset_tables(database_url))
-        log(f"batch: {ROWS:,} rows in {len(dataset.batches)} requests")
+        reset_tables(database_url)
+        common.log(f"batch: {ROWS:,} rows in {len(dataset.batches)} requests")
         profiler.start("batch")
         sampler.phase = "batch"
         seconds, recorded_by = post_bodies(
@@ -623,10 +481,10 @@ def main() -> int:
         profiler.stop()
         check_counts(database_url, ROWS, ROWS)
         results.append(Result("JSON batch", ROWS, seconds, len(dataset.batches), sampler.peak_mb("batch")))
-        log(f"batch: {seconds:.2f} s")
+        common.log(f"batch: {seconds:.2f} s")
 
-        asyncio.run(_reset_tables(database_url))
-        log(f"CSV import: {ROWS:,} rows in {len(dataset.csv_files)} files")
+        reset_tables(database_url)
+        common.log(f"CSV import: {ROWS:,} rows in {len(dataset.csv_files)} files")
         profiler.start("csv")
         sampler.phase = "csv"
         seconds, _ = post_bodies(client, "/v1/observations/import", dataset.csv_files, "text/csv")
@@ -634,84 +492,49 @@ def main() -> int:
         profiler.stop()
         check_counts(database_url, ROWS, ROWS)
         results.append(Result("CSV import", ROWS, seconds, len(dataset.csv_files), sampler.peak_mb("csv")))
-        log(f"CSV import: {seconds:.2f} s")
+        common.log(f"CSV import: {seconds:.2f} s")
         hwm_mb = sampler.hwm_mb()
 
         chunks = copy_chunks(dataset.rows, recorded_by)
-        asyncio.run(_reset_tables(database_url))
-        log("raw COPY into observations only")
+        reset_tables(database_url)
+        common.log("raw COPY into observations only")
         seconds = asyncio.run(_copy(database_url, chunks, with_revisions=False))
         check_counts(database_url, ROWS, 0)
         copy_obs = Result("COPY observations only", ROWS, seconds, len(chunks))
         results.append(copy_obs)
-        log(f"COPY observations only: {seconds:.2f} s")
+        common.log(f"COPY observations only: {seconds:.2f} s")
 
         chunks = copy_chunks(dataset.rows, recorded_by)
-        asyncio.run(_reset_tables(database_url))
-        log("raw COPY into observations and observation_revisions")
+        reset_tables(database_url)
+        common.log("raw COPY into observations and observation_revisions")
         seconds = asyncio.run(_copy(database_url, chunks, with_revisions=True))
         check_counts(database_url, ROWS, ROWS)
         copy_both = Result("COPY both tables", ROWS, seconds, len(chunks))
         results.append(copy_both)
-        log(f"COPY both tables: {seconds:.2f} s")
+        common.log(f"COPY both tables: {seconds:.2f} s")
     except Exception as exc:  # DeadlineExceeded included
         status = 1
         print(f"error: {exc}", file=sys.stderr)
-        if log_path.exists():
-            tail = log_path.read_text(errors="replace").splitlines()[-30:]
-            print("server log (last lines):\n" + "\n".join(tail), file=sys.stderr)
+        if server is not None:
+            print(f"server log (last lines):\n{common.server_tail(server)}", file=sys.stderr)
     finally:
-        signal.alarm(0)
+        common.disarm_deadline()
         if client is not None:
             client.close()
         if profiler is not None:
             profiler.stop()
         if server is not None:
-            if hwm_mb is None and server.poll() is None:
+            if hwm_mb is None and server.process.poll() is None:
                 hwm_mb = sampler.hwm_mb() if sampler else None
-            stop_server(server)
+            common.stop_server(server)
         if sampler is not None:
             sampler.stop()
         with suppress(Exception):
-            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        with suppress(OSError):
-            log_path.unlink()
+            common.drop_database(name)
+        shutil.rmtree(workdir, ignore_errors=True)
 
-    print()
-    print(f"Ingest benchmark: {ROWS:,} observations per path, PostgreSQL, {os.cpu_count()} CPUs")
-    print(
-        "  JSON batch: 10 requests of 10,000 items; CSV import: "
-        f"{len(range(0, ROWS, args.csv_lines_per_file))} file(s) of {args.csv_lines_per_file:,} lines."
-    )
-    print(
-        "  The server writes each observation to `observations` AND `observation_revisions`.\n"
-        "  'COPY observations only' copies into `observations` alone (the issue's raw baseline);\n"
-        "  'COPY both tables' copies into both, as the server does: the fair comparison.\n"
-        "  Both tables are truncated before each phase: every path inserts into empty tables."
-    )
-    print()
-    if results:
-        print_table(results, copy_obs, copy_both)
-        print()
-    if copy_obs and copy_both:
-        for result in results[:2]:
-            ratio = result.rate / copy_obs.rate
-            fair = result.rate / copy_both.rate
-            aim = "reached" if ratio >= AIM_RATIO else "not reached"
-            print(
-                f"{verdict(ratio >= GOAL_RATIO)}: {result.path} at {ratio:.3f} x COPY (observations only), "
-                f"goal >= {GOAL_RATIO} (aim {AIM_RATIO}: {aim}); fair ratio (both tables) {fair:.3f}"
-            )
-    if sampler is not None:
-        # VmHWM is the kernel's own high-water mark: it catches a peak between two samples.
-        peak = sampler.peak_mb()
-        worst = max(peak, hwm_mb or 0)
-        print(
-            f"{verdict(worst < GOAL_RSS_MB)}: peak server RSS {worst:.0f} MB, goal < {GOAL_RSS_MB} MB "
-            f"(sampled peak {peak:.0f} MB every {SAMPLE_INTERVAL * 1000:.0f} ms over {sampler.samples} "
-            f"samples; VmHWM {hwm_mb or 0:.0f} MB; the larger of the two is judged)"
-        )
-    print(f"Total run time: {time.perf_counter() - began:.1f} s; {load_average('at the end')}")
+    print_report(args, results, copy_obs, copy_both, sampler, hwm_mb)
+    common.print_run_time(began)
     return status
 
 
