@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import tempfile
 import uuid
 from contextlib import contextmanager
@@ -37,6 +38,9 @@ def serve(
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
+    # Uvicorn, once it has shut down gracefully, raises again the signal that stopped it, to
+    # the handler found at its start: this one, so that an orderly stop on SIGTERM exits 0.
+    signal.signal(signal.SIGTERM, _exit_after_shutdown)
     with shared_metrics_directory(workers):
         uvicorn.run(
             "services.api.main:create_app",
@@ -52,6 +56,10 @@ def serve(
             # On SIGTERM, requests in flight get this long to finish before the process exits.
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
+
+
+def _exit_after_shutdown(signum, frame) -> None:
+    raise SystemExit(0)
 
 
 @contextmanager

@@ -14,6 +14,7 @@ from services.core.auth.principal import Principal
 from services.core.auth.service import authenticate
 from services.core.db import session_scope
 from services.core.pagination import (
+    BIG_INTEGER_CURSOR,
     DEFAULT_LIMIT,
     ID_CURSOR,
     INTEGER_CURSOR,
@@ -97,6 +98,7 @@ def _cursor_query(cursor_format: CursorFormat):
 # Most lists are ordered by id; the others say which key orders them.
 CursorQuery = _cursor_query(ID_CURSOR)
 IntegerCursorQuery = _cursor_query(INTEGER_CURSOR)
+BigIntegerCursorQuery = _cursor_query(BIG_INTEGER_CURSOR)
 SeriesCursorQuery = _cursor_query(SERIES_CURSOR)
 TerritoryCursorQuery = _cursor_query(TERRITORY_CURSOR)
 SearchQuery = Annotated[

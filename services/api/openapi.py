@@ -1,5 +1,6 @@
 """The OpenAPI document: stable operation ids and problem+json error responses everywhere."""
 
+import re
 from typing import Any
 
 from fastapi import FastAPI
@@ -10,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 from services.api.problems import HTTP_TITLES, PROBLEM_MEDIA_TYPE, Problem
 from services.core.catalysts.geojson import FeatureCollection
 from services.core.observations.schemas import BatchObservation
+from services.core.schemas_base import publish_text_rules
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -40,6 +42,12 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return responses
 
 
+RETRY_AFTER_HEADER = {
+    "description": "Seconds to wait before retrying.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+
+
 def _problem_content() -> dict[str, Any]:
     return {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}
 
@@ -66,20 +74,83 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for path_item in schema.get("paths", {}).values():
         for method, operation in path_item.items():
             _document_errors(operation)
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("query", "path"):
+                    # check_request_parameters refuses a NUL character in any of them.
+                    publish_text_rules(parameter["schema"], stripped=False)
             if method == "post":
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
+    _link_creations(schema["paths"], components)
     app.openapi_schema = schema
     return schema
+
+
+def _response_schema(operation: dict[str, Any], status: str) -> dict[str, Any] | None:
+    content = operation.get("responses", {}).get(status, {}).get("content", {})
+    return content.get("application/json", {}).get("schema")
+
+
+def _path_parameters(path: str) -> list[str]:
+    return re.findall(r"{(\w+)}", path)
+
+
+def _item_path(paths: dict[str, Any], collection: str, created: dict[str, Any] | None) -> str | None:
+    """Where a created object is served: `<collection>/{id}`, else the path whose GET returns it."""
+    for path in paths:
+        if path.startswith(collection + "/{") and path.count("/") == collection.count("/") + 1:
+            return path
+    for path, item in paths.items():
+        if created is not None and "get" in item and _response_schema(item["get"], "200") == created:
+            return path
+    return None
+
+
+def _link_creations(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """OpenAPI links from each creation (201, 202) to the operations on what it created, so
+    that clients, and stateful tests, can follow create -> read -> update -> delete."""
+    for collection, item in paths.items():
+        create = item.get("post", {})
+        status = next((s for s in ("201", "202") if s in create.get("responses", {})), None)
+        created = _response_schema(create, status) if status else None
+        item_path = _item_path(paths, collection, created) if created else None
+        if item_path is None:
+            continue
+        # The object's key: its `id`, or the field the item path names (`code`, `version`).
+        key = _path_parameters(item_path)[-1]
+        properties = components[created["$ref"].rsplit("/", 1)[-1]]["properties"]
+        field = "id" if "id" in properties else key
+        known = {name: f"$request.path.{name}" for name in _path_parameters(collection)}
+        known[key] = f"$response.body#/{field}"
+        links = {}
+        for path, target_item in paths.items():
+            if not (path == item_path or path.startswith(item_path + "/")):
+                continue
+            if not set(_path_parameters(path)) <= known.keys():
+                continue
+            for method, operation in target_item.items():
+                parameters = {name: known[name] for name in _path_parameters(path)}
+                links[operation["operationId"]] = {
+                    "operationId": operation["operationId"],
+                    "parameters": parameters,
+                    "description": f"{method.upper()} {path} on what this request created.",
+                }
+        if links:
+            create["responses"][status]["links"] = links
 
 
 def _document_errors(operation: dict[str, Any]) -> None:
     responses = operation.setdefault("responses", {})
     statuses = {"400", "422", "500"}
     if operation.get("security"):
-        statuses |= {"401", "403"}
+        # 429: past the key's rate limit; 503: the database is not answering.
+        statuses |= {"401", "403", "429", "503"}
     for status in sorted(statuses):  # a stable order: the committed document must not churn
         responses.setdefault(status, {"description": HTTP_TITLES[int(status)]})
     for status, response in responses.items():
         if status.isdigit() and int(status) >= 400:
             response["content"] = _problem_content()
             response["description"] = HTTP_TITLES.get(int(status), response.get("description", "Error"))
+    if "429" in responses:
+        responses["429"]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}
+    if "503" in responses:
+        responses["503"]["headers"] = {"Retry-After": RETRY_AFTER_HEADER}

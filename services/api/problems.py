@@ -3,13 +3,15 @@
 import logging
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.core.errors import DomainError
@@ -112,10 +114,23 @@ def _validation_items(exc: RequestValidationError) -> list[dict[str, Any]]:
     return items
 
 
+def _sqlstate(exc: Exception) -> str:
+    """PostgreSQL's error code, whether the error came through SQLAlchemy or straight from
+    asyncpg (the statements run on the driver connection: COPY, the hot list reads)."""
+    cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    return getattr(cause, "sqlstate", None) or ""
+
+
+# Connection exceptions; the server shutting down, crashed or starting; too many connections.
+UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
 def _is_database_unavailable(exc: Exception) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
+        return True
+    if isinstance(exc, asyncpg.ConnectionDoesNotExistError) or _sqlstate(exc).startswith(UNAVAILABLE_STATES):
         return True
     return isinstance(exc, ConnectionError | OSError | TimeoutError)
 
@@ -126,10 +141,7 @@ TRANSACTION_CONFLICT_STATES = frozenset({"40P01", "40001"})
 
 
 def _is_transaction_conflict(exc: Exception) -> bool:
-    return (
-        isinstance(exc, sa_exc.DBAPIError)
-        and getattr(exc.orig, "sqlstate", None) in TRANSACTION_CONFLICT_STATES
-    )
+    return _sqlstate(exc) in TRANSACTION_CONFLICT_STATES
 
 
 def _driver_message(exc: Exception) -> str:
@@ -142,9 +154,9 @@ def _allowed_methods(request: Request) -> str:
     """Every method of the path. Starlette's 405 names those of the first route of the path
     only, and each method of a path is a route of its own here."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
+    for route in iter_route_contexts(request.app.router.routes):  # included routers' too
         match, _ = route.matches(request.scope)
-        if match != Match.NONE and isinstance(route, Route) and route.methods:
+        if match != Match.NONE and route.methods:
             methods |= route.methods
     return ", ".join(sorted(methods))
 

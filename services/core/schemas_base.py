@@ -3,7 +3,17 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 
 def reject_nul(value: Any) -> Any:
@@ -16,15 +26,79 @@ def reject_nul(value: Any) -> Any:
     return value
 
 
-class InputModel(BaseModel):
-    """A request body: unknown fields are refused, so read-only fields cannot be mass-assigned."""
+# What str.strip() removes, spelt out: regular expression engines disagree on `\s`.
+WHITESPACE = (
+    "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+)
+# Published on every text field of a request that has no narrower pattern of its own.
+NO_NUL_PATTERN = "^[^\\x00]*$"
+NOT_BLANK_PATTERN = f"^[^\\x00]*[^\\x00{WHITESPACE}][^\\x00]*$"
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+def publish_text_rules(schema: dict[str, Any], *, stripped: bool) -> None:
+    """Give the schemas of free text, however nested in anyOf or items, the rules of the
+    server: no NUL character and, when surrounding whitespace is stripped, for a required text
+    (minLength), something besides whitespace."""
+    if schema.get("type") == "string" and not schema.keys() & {"pattern", "format", "enum", "const"}:
+        required = stripped and schema.get("minLength", 0) >= 1
+        schema["pattern"] = NOT_BLANK_PATTERN if required else NO_NUL_PATTERN
+    for subschema in schema.get("anyOf", []):
+        publish_text_rules(subschema, stripped=stripped)
+    if isinstance(schema.get("items"), dict):
+        publish_text_rules(schema["items"], stripped=stripped)
+
+
+def _strip(value: Any) -> Any:
+    if type(value) is str:  # not a str enum, whose members must stay members
+        return value.strip()
+    if isinstance(value, list):
+        return [_strip(item) for item in value]
+    return value
+
+
+def not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+class InputModel(BaseModel):
+    """A request body: unknown fields are refused, so read-only fields cannot be mass-assigned.
+
+    Text is stored without surrounding whitespace. It is stripped after the length limits
+    are checked, so that the limits the document states hold for what the client sends.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul_characters(cls, value: Any) -> Any:
-        return reject_nul(value)
+    def _clean_text(cls, value: Any) -> Any:
+        return _strip(reject_nul(value))
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        # What _clean_text and not_blank enforce, in the document.
+        schema = handler.resolve_ref_schema(handler(core_schema))
+        for property_schema in schema.get("properties", {}).values():
+            publish_text_rules(property_schema, stripped=True)
+        return schema
+
+
+def _not_nullable(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+    branches = [branch for branch in schema.pop("anyOf", []) if branch.get("type") != "null"]
+    if len(branches) == 1:
+        schema.update(branches[0])
+    elif branches:
+        schema["anyOf"] = branches
+
+
+def cannot_be_emptied(**field_options: Any) -> Any:
+    """A field of a PATCH body that may be left out but not emptied: the service refuses null
+    for it, naming the field (errors.reject_cleared), so the document offers neither null nor
+    a null default. The type stays `X | None`, which keeps validation errors' locations short."""
+    return Field(default=None, json_schema_extra=_not_nullable, **field_options)
 
 
 class OutputModel(BaseModel):
@@ -36,5 +110,30 @@ class Timestamps(OutputModel):
     updated_at: datetime
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(not_blank)]
+
+_HTTP_URL = TypeAdapter(AnyHttpUrl)
+HTTP_SCHEME_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://"
+
+
+def _check_http_url(value: str) -> str:
+    try:
+        _HTTP_URL.validate_python(value)
+    except ValidationError as exc:
+        raise ValueError(f"not an http(s) URL: {exc.errors()[0]['msg']}") from None
+    return value
+
+
+def http_url(max_length: int, pattern: str = HTTP_SCHEME_PATTERN, **field_options: Any) -> Any:
+    """An http(s) URL of at most `max_length` characters, kept as written. Its normalised
+    form (a trailing slash, punycode, percent-escapes) can be longer than the limit the
+    client was given, and than the column that stores it."""
+    return Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=max_length, pattern=pattern),
+        Field(json_schema_extra={"format": "uri"}, **field_options),
+        AfterValidator(_check_http_url),
+    ]
+
+
 LongText = Annotated[str, StringConstraints(max_length=5000)]

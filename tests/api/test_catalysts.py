@@ -71,6 +71,20 @@ async def test_optional_fields_default_to_null(client, staff):
         assert body[field] is None, field
 
 
+@pytest.mark.parametrize(
+    "website",
+    [
+        "https://example.org",  # normalised, it would gain a trailing slash
+        "https://example.org/" + "0" * 480,  # 500 characters, the documented limit
+        "https://example.org/" + "é" * 480,  # percent-escaped, it would pass 500
+    ],
+)
+async def test_a_website_is_kept_as_written_up_to_the_documented_limit(client, staff, website):
+    """The limit is on what the client sends: normalising first refused URLs within it."""
+    body = await create_catalyst(client, staff, website=website)
+    assert body["website"] == website
+
+
 async def test_filters_structure_type_trade_and_q(client, staff, reader):
     fabrique = await create_catalyst(
         client, staff, name="La FABRIQUE", structure_type="company", trades=["shared_space", "actor_support"]
@@ -124,6 +138,9 @@ INVALID_CREATIONS = [
     ({"structure_type": "cooperative"}, ["body", "structure_type"]),
     ({"name": ""}, ["body", "name"]),
     ({"name": "   "}, ["body", "name"]),
+    # The documented limit holds for what is sent, surrounding whitespace included.
+    ({"name": " " + "N" * 200}, ["body", "name"]),
+    ({"name": "Nul\x00"}, ["body", "name"]),
     ({"founded_year": 1500}, ["body", "founded_year"]),
     ({"website": "not a url"}, ["body", "website"]),
     ({"territory_code": "XX-NOPE"}, ["body", "territory_code"]),
@@ -138,6 +155,11 @@ async def test_invalid_creation_names_the_field(client, staff, overrides, loc):
     assert response.headers["content-type"] == "application/problem+json"
     assert loc in locs(response)
     assert await collect(client, "/v1/catalysts", staff) == []
+
+
+async def test_text_is_stored_without_surrounding_whitespace(client, staff):
+    body = await create_catalyst(client, staff, name="  La Fabrique\t", description=" \n ")
+    assert (body["name"], body["description"]) == ("La Fabrique", "")
 
 
 async def test_latitude_without_longitude_is_422_naming_the_point(client, staff):

@@ -18,6 +18,7 @@ from tests.api.factories import (
     create_organisation,
     locs,
 )
+from tests.api.indicator_factories import indicator_in_new_alliance
 
 PROBLEM = "application/problem+json"
 UNKNOWN_ID = "0190f5a0-0000-7000-8000-000000000000"
@@ -238,6 +239,50 @@ async def test_garbage_cursor_on_other_lists(client, staff):
         response = await client.get(path, params={"cursor": "garbage"}, headers=staff)
         assert_problem(response, 422)
         assert ["query", "cursor"] in locs(response), path
+
+
+@pytest.mark.parametrize(
+    "path, cursors",
+    [
+        ("/v1/catalysts", ["A" * 22, "_" * 22]),  # ids: 16 bytes
+        # Versions and revision numbers are INTEGER columns, which PostgreSQL refused to
+        # compare with the 64-bit numbers that well-formed cursors used to decode to (a 500).
+        ("/v1/methodologies", ["A" * 6, "_" * 6, "f_____"]),
+        ("/v1/territories", ["0", "zz", "Z" * 64]),  # codes
+    ],
+)
+async def test_every_well_formed_cursor_is_a_position(client, staff, path, cursors):
+    """The document publishes each list's cursor pattern: whatever matches it is answered."""
+    await create_catalyst(client, staff)
+    for cursor in cursors:
+        response = await client.get(path, params={"cursor": cursor}, headers=staff)
+        assert response.status_code == 200, (path, cursor, response.text)
+
+
+async def test_a_series_cursor_is_a_position_even_past_any_calendar(client, staff):
+    _, _, indicator = await indicator_in_new_alliance(client, staff)
+    for cursor in ("A" * 32, "_" * 32):
+        response = await client.get(
+            f"/v1/indicators/{indicator['id']}/observations", params={"cursor": cursor}, headers=staff
+        )
+        assert response.status_code == 200, response.text
+
+
+async def test_a_405_names_every_method_of_the_path(client, staff):
+    catalyst = await create_catalyst(client, staff)
+    response = await client.request("PUT", f"/v1/catalysts/{catalyst['id']}", headers=staff)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "DELETE, GET, PATCH"
+
+
+async def test_a_concrete_path_wins_over_a_templated_one(client, staff):
+    """`/v1/observations/batch` is a path of its own (POST), not an observation id."""
+    response = await client.get("/v1/observations/batch", headers=staff)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"
+    malformed = await client.get("/v1/observations/not-an-id", headers=staff)
+    assert_problem(malformed, 422)
+    assert ["path", "observation_id"] in locs(malformed)
 
 
 @pytest.mark.parametrize("limit", ["0", "501", "-1", "ten"])

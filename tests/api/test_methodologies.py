@@ -49,6 +49,20 @@ async def test_invalid_configs_are_refused_naming_the_field(client, staff):
     ]
 
 
+async def test_a_description_longer_than_its_column_is_422_not_500(client, staff):
+    """The column holds 2,000 characters: PostgreSQL refused a longer one the schema let through."""
+    too_long = await client.post(
+        "/v1/methodologies", json={"description": "d" * 2001, "config": {}}, headers=staff
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["errors"][0]["loc"] == ["body", "description"]
+    longest = await client.post(
+        "/v1/methodologies", json={"description": "d" * 2000, "config": {}}, headers=staff
+    )
+    assert longest.status_code == 201
+    assert longest.json()["description"] == "d" * 2000
+
+
 async def test_a_job_uses_the_version_it_names(app, client, staff):
     await client.post("/v1/methodologies", json={"config": {"mc_draws": 10}}, headers=staff)
     job = (

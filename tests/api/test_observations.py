@@ -538,10 +538,13 @@ async def test_batch_of_ten_thousand_items_is_accepted(client, staff, indicator)
     assert float(rows[-1]["value"]) == 9_999
 
 
-async def test_batch_over_the_limit_is_413(client, staff, indicator):
+async def test_batch_over_the_limit_is_422_as_the_document_says(client, staff, indicator):
+    """The body's schema has maxItems: 10000, and a body against its schema is a 422 (a 413
+    is for a body over the size limit, or a file over the count limit)."""
     items = [{"indicator_id": indicator["id"], "period": "2024", "value": 1}] * 10_001
     response = await post_batch(client, staff, items)
-    body = assert_problem(response, 413)
+    body = assert_problem(response, 422)
+    assert body["errors"][0]["loc"] == ["body"]
     assert "10000" in body["detail"].replace(",", "")
     assert await series(client, staff, indicator) == []
 

@@ -227,13 +227,28 @@ async def test_update_and_delete(client, staff):
         assert response.status_code == 422
         assert ["body", field_name] in locs(response)
 
-    # DELETE stops deliveries and keeps the subscription and its log, inactive.
-    for _ in range(2):
-        assert (await client.delete(path, headers=staff)).status_code == 204
-    fetched = (await client.get(path, headers=staff)).json()
-    assert fetched["active"] is False
-    assert fetched["disabled_reason"]
-    assert (await client.get(f"{path}/deliveries", headers=staff)).status_code == 200
+    # DELETE removes it from the API, as any DELETE does; pausing (active: false) is what keeps
+    # a subscription listed with its log.
+    assert (await client.delete(path, headers=staff)).status_code == 204
+    for response in (
+        await client.get(path, headers=staff),
+        await client.patch(path, json={"active": True}, headers=staff),
+        await client.get(f"{path}/deliveries", headers=staff),
+        await client.delete(path, headers=staff),
+    ):
+        assert response.status_code == 404
+    assert webhook["id"] not in [item["id"] for item in await collect(client, "/v1/webhooks", staff)]
+
+
+async def test_a_url_is_kept_as_written_within_its_limit(client, staff):
+    """Normalising this URL percent-escapes its path past the 2,000 characters of the column:
+    PostgreSQL refused it with a 500 although the input was within the documented limit."""
+    url = PUBLIC_URL + "/" + "é" * (2000 - len(PUBLIC_URL) - 1)
+    assert len(url) == 2000
+    webhook = await subscribe(client, staff, url)
+    assert webhook["url"] == url
+    fetched = await client.get(f"/v1/webhooks/{webhook['id']}", headers=staff)
+    assert fetched.json()["url"] == url
 
 
 async def test_unknown_subscription_is_404(client, staff):
@@ -529,7 +544,20 @@ async def test_connection_errors_and_timeouts_are_failed_attempts(
     assert attempt["duration_ms"] < 5000
 
 
-async def test_a_stopped_subscription_disables_its_pending_deliveries(
+async def test_a_paused_subscription_disables_its_pending_deliveries(
+    app, client, staff, receiver, allow_private, delivery_settings
+):
+    webhook, delivery_id = await one_delivery(app, client, staff, receiver)
+    path = f"/v1/webhooks/{webhook['id']}"
+    assert (await client.patch(path, json={"active": False}, headers=staff)).status_code == 200
+
+    assert await deliver(app.state.session_factory, delivery_settings, delivery_id) == "disabled"
+    assert receiver.requests == []
+    (logged,) = await delivery_log(client, staff, webhook["id"])
+    assert (logged["status"], logged["attempts"], logged["attempts_log"]) == ("disabled", 0, [])
+
+
+async def test_a_deleted_subscription_disables_its_pending_deliveries_and_keeps_its_log(
     app, client, staff, receiver, allow_private, delivery_settings
 ):
     webhook, delivery_id = await one_delivery(app, client, staff, receiver)
@@ -537,8 +565,9 @@ async def test_a_stopped_subscription_disables_its_pending_deliveries(
 
     assert await deliver(app.state.session_factory, delivery_settings, delivery_id) == "disabled"
     assert receiver.requests == []
-    (logged,) = await delivery_log(client, staff, webhook["id"])
-    assert (logged["status"], logged["attempts"], logged["attempts_log"]) == ("disabled", 0, [])
+    # Gone from the API, but the delivery log stays in the database, for the record.
+    (kept,) = await deliveries_of(app, webhook["id"])
+    assert (kept.status, kept.attempts) == ("disabled", 0)
 
 
 async def test_unknown_delivery_is_ignored(app, delivery_settings):

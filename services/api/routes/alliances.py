@@ -3,16 +3,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SearchQuery, SessionDep, WriterDep
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
+from services.api.pages import page_response
 from services.api.routes.catalysts import TerritoryFilter
 from services.core.alliances import service
 from services.core.alliances.schemas import AllianceCreate, AllianceRead, AllianceUpdate
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.vocabularies import AllianceStatus, Domain, Stage
 
-router = APIRouter(prefix="/v1/alliances", tags=["alliances"])
+router = APIRouter(prefix="/v1/alliances", tags=["alliances"], route_class=LimitedBodyRoute)
 
 
 @router.get("", summary="List alliances", response_model=Page[AllianceRead])
@@ -29,7 +31,7 @@ async def list_alliances(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ):
-    items, next_cursor = await service.list_alliances(
+    items, next_cursor = await service.list_alliance_rows(
         session,
         catalyst=catalyst,
         territory=territory,
@@ -41,7 +43,7 @@ async def list_alliances(
         cursor=cursor,
         limit=limit,
     )
-    return Page[AllianceRead](items=[AllianceRead.model_validate(a) for a in items], next_cursor=next_cursor)
+    return page_response(items, next_cursor)
 
 
 @router.post(

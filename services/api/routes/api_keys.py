@@ -2,13 +2,14 @@ import uuid
 
 from fastapi import APIRouter, Response
 
+from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, SessionDep, StaffDep
 from services.api.openapi import problems
 from services.core.auth import service
 from services.core.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from services.core.pagination import DEFAULT_LIMIT, Page
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], route_class=LimitedBodyRoute)
 
 
 @router.post(

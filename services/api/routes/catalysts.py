@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.api.bodies import LimitedBodyRoute
 from services.api.deps import (
     CursorQuery,
     LimitQuery,
@@ -14,12 +15,13 @@ from services.api.deps import (
 )
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
+from services.api.pages import page_response
 from services.core.catalysts import service
 from services.core.catalysts.schemas import CatalystCreate, CatalystRead, CatalystUpdate
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.vocabularies import StructureType, Trade
 
-router = APIRouter(prefix="/v1/catalysts", tags=["catalysts"])
+router = APIRouter(prefix="/v1/catalysts", tags=["catalysts"], route_class=LimitedBodyRoute)
 
 TerritoryFilter = Annotated[
     str | None,
@@ -38,7 +40,7 @@ async def list_catalysts(
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ):
-    items, next_cursor = await service.list_catalysts(
+    items, next_cursor = await service.list_catalyst_rows(
         session,
         territory=territory,
         structure_type=structure_type,
@@ -47,7 +49,7 @@ async def list_catalysts(
         cursor=cursor,
         limit=limit,
     )
-    return Page[CatalystRead](items=[CatalystRead.model_validate(c) for c in items], next_cursor=next_cursor)
+    return page_response(items, next_cursor)
 
 
 @router.post("", status_code=201, summary="Register a catalyst (staff)", response_model=CatalystRead)

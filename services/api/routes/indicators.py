@@ -2,7 +2,15 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, WriterDep
+from services.api.bodies import LimitedBodyRoute
+from services.api.deps import (
+    CursorQuery,
+    IntegerCursorQuery,
+    LimitQuery,
+    ReaderDep,
+    SessionDep,
+    WriterDep,
+)
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
 from services.core.alliances.service import get_alliance
@@ -16,7 +24,7 @@ from services.core.indicators.schemas import (
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.vocabularies import Axis, IndicatorStatus
 
-router = APIRouter(tags=["indicators"])
+router = APIRouter(tags=["indicators"], route_class=LimitedBodyRoute)
 
 
 @router.get(
@@ -122,7 +130,7 @@ async def list_indicator_revisions(
     session: SessionDep,
     _: ReaderDep,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    cursor: IntegerCursorQuery = None,
 ):
     indicator = await service.get_indicator(session, indicator_id)
     items, next_cursor = await service.list_revisions(session, indicator, cursor=cursor, limit=limit)

@@ -2,6 +2,7 @@ import uuid
 
 from fastapi import APIRouter, BackgroundTasks, Request, Response
 
+from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, StaffDep
 from services.api.openapi import problems
 from services.core.jobs import service
@@ -9,7 +10,7 @@ from services.core.jobs.schemas import AggregationJobCreate, AggregationJobRead
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.vocabularies import JobStatus
 
-router = APIRouter(prefix="/v1/aggregation-jobs", tags=["aggregation jobs"])
+router = APIRouter(prefix="/v1/aggregation-jobs", tags=["aggregation jobs"], route_class=LimitedBodyRoute)
 
 
 @router.post(

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, WriterDep
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
@@ -11,7 +12,9 @@ from services.core.alliances import service
 from services.core.alliances.schemas import MemberCreate, MemberRead, MemberUpdate
 from services.core.pagination import DEFAULT_LIMIT, Page
 
-router = APIRouter(prefix="/v1/alliances/{alliance_id}/members", tags=["alliance members"])
+router = APIRouter(
+    prefix="/v1/alliances/{alliance_id}/members", tags=["alliance members"], route_class=LimitedBodyRoute
+)
 
 
 @router.get(

@@ -2,18 +2,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
-from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, StaffDep
+from services.api.bodies import LimitedBodyRoute
+from services.api.deps import IntegerCursorQuery, LimitQuery, ReaderDep, SessionDep, StaffDep
 from services.api.openapi import problems
 from services.core.methodology import service
 from services.core.methodology.schemas import MethodologyCreate, MethodologyRead, VersionNumber
 from services.core.pagination import DEFAULT_LIMIT, Page
 
-router = APIRouter(prefix="/v1/methodologies", tags=["methodologies"])
+router = APIRouter(prefix="/v1/methodologies", tags=["methodologies"], route_class=LimitedBodyRoute)
 
 
 @router.get("", summary="List the versions of the scoring method", response_model=Page[MethodologyRead])
 async def list_methodologies(
-    session: SessionDep, _: ReaderDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: CursorQuery = None
+    session: SessionDep, _: ReaderDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: IntegerCursorQuery = None
 ):
     items, next_cursor = await service.list_methodologies(session, cursor=cursor, limit=limit)
     return Page[MethodologyRead](

@@ -5,9 +5,17 @@ from typing import Annotated, Literal
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import StreamingResponse
+from starlette.convertors import Convertor, register_url_convertor
 
-from services.api.bodies import read_json, read_text
-from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, WriterDep
+from services.api.bodies import LimitedBodyRoute, read_json, read_text
+from services.api.deps import (
+    IntegerCursorQuery,
+    LimitQuery,
+    ReaderDep,
+    SeriesCursorQuery,
+    SessionDep,
+    WriterDep,
+)
 from services.api.openapi import problems
 from services.api.problems import ProblemException
 from services.core.errors import Invalid
@@ -21,7 +29,25 @@ from services.core.observations.periods import PeriodError, resolve_period
 from services.core.observations.schemas import BatchResult, ObservationCreate, ObservationRead
 from services.core.pagination import DEFAULT_LIMIT, Page
 
-router = APIRouter(tags=["observations"])
+router = APIRouter(tags=["observations"], route_class=LimitedBodyRoute)
+
+
+class ObservationIdConvertor(Convertor[str]):
+    """A path segment other than `batch` and `import`. As in OpenAPI, a concrete path wins
+    over a templated one: `GET /v1/observations/batch` is a 405 of `/v1/observations/batch`,
+    not a request for an observation with a malformed id. Ids are still validated as UUIDs
+    by the routes, so that a malformed one is a 422 naming it."""
+
+    regex = "(?!(?:batch|import)(?:/|$))[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return str(value)
+
+
+register_url_convertor("observation_id", ObservationIdConvertor())
 
 DryRunQuery = Annotated[bool, Query(description="Validate everything, write nothing.")]
 
@@ -46,8 +72,12 @@ IMPORT_BODY = {
             "text/csv": {
                 "schema": {
                     "type": "string",
-                    "description": "Header `indicator_id,period,value,status,source,comment`; `,` or `;` "
-                    "separated; UTF-8 (a BOM is accepted); decimal comma accepted with `;`.",
+                    # A format of its own: what spreadsheets save is more than a pattern can say.
+                    "format": "observations-csv",
+                    "description": "Format `observations-csv`: header "
+                    "`indicator_id,period,value,status,source,comment` (status, source and comment "
+                    "optional, in any order), then one value per line; `,` or `;` separated; UTF-8 (a BOM "
+                    "is accepted); decimal comma accepted with `;`; at most 10,000 values.",
                 }
             }
         },
@@ -87,7 +117,7 @@ async def list_observations(
         Literal["json", "csv"] | None, Query(description="Or `Accept: text/csv`; CSV holds every row.")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    cursor: SeriesCursorQuery = None,
 ):
     indicator = await get_indicator(session, indicator_id)
     if as_of is not None and as_of.tzinfo is None:
@@ -153,10 +183,7 @@ async def record_observation_batch(
     request: Request, session: SessionDep, principal: WriterDep, dry_run: DryRunQuery = False
 ):
     data = await read_json(request)
-    try:
-        values, errors = parse_batch(data)
-    except BatchTooLarge as exc:
-        raise ProblemException(413, str(exc), slug="batch-too-large") from exc
+    values, errors = parse_batch(data)
     return await _ingest_all(session, principal, values, errors, dry_run)
 
 
@@ -171,7 +198,10 @@ async def import_observations(
     request: Request, session: SessionDep, principal: WriterDep, dry_run: DryRunQuery = False
 ):
     text = await read_text(request, "text/csv", "application/csv", "text/plain")
-    values, errors = parse_import(text)
+    try:
+        values, errors = parse_import(text)
+    except BatchTooLarge as exc:
+        raise ProblemException(413, str(exc), slug="batch-too-large") from exc
     return await _ingest_all(session, principal, values, errors, dry_run)
 
 
@@ -190,7 +220,7 @@ async def _ingest_all(session, principal, values, errors, dry_run: bool) -> Resp
 
 
 @router.get(
-    "/v1/observations/{observation_id}",
+    "/v1/observations/{observation_id:observation_id}",
     summary="The current value of one observation",
     response_model=ObservationRead,
     responses=problems(404),
@@ -200,7 +230,7 @@ async def get_observation(observation_id: uuid.UUID, session: SessionDep, _: Rea
 
 
 @router.get(
-    "/v1/observations/{observation_id}/history",
+    "/v1/observations/{observation_id:observation_id}/history",
     summary="Every revision of one value, oldest first, with who and when",
     response_model=Page[ObservationRead],
     responses=problems(404),
@@ -210,7 +240,7 @@ async def list_observation_history(
     session: SessionDep,
     _: ReaderDep,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    cursor: IntegerCursorQuery = None,
 ):
     observation = await series.get_observation(session, observation_id)
     items, next_cursor = await series.list_history(session, observation, cursor=cursor, limit=limit)

@@ -3,6 +3,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SearchQuery, SessionDep, WriterDep
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
@@ -16,7 +17,7 @@ from services.core.organisations.schemas import (
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.vocabularies import ActorType
 
-router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
+router = APIRouter(prefix="/v1/organisations", tags=["organisations"], route_class=LimitedBodyRoute)
 
 
 @router.get("", summary="List organisations", response_model=Page[OrganisationRead])
@@ -25,7 +26,7 @@ async def list_organisations(
     _: ReaderDep,
     actor_type: ActorType | None = None,
     territory: TerritoryFilter = None,
-    siren: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    siren: Annotated[str | None, Query(max_length=9, pattern=r"^\d{9}$")] = None,
     q: SearchQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

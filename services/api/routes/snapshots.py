@@ -4,8 +4,16 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import StreamingResponse
 
-from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep
+from services.api.deps import (
+    BigIntegerCursorQuery,
+    CursorQuery,
+    IntegerCursorQuery,
+    LimitQuery,
+    ReaderDep,
+    SessionDep,
+)
 from services.api.openapi import problems
+from services.api.pages import page_response
 from services.core.methodology.schemas import VersionNumber
 from services.core.observations.csv_format import write_csv
 from services.core.pagination import DEFAULT_LIMIT, Page
@@ -15,8 +23,15 @@ from services.core.vocabularies import Axis
 
 router = APIRouter(prefix="/v1/snapshots", tags=["snapshots"])
 
+# A UUID (hyphens optional) or `latest`: every string of this form is answered, 200 or 404.
+SNAPSHOT_REFERENCE_PATTERN = "^(?:latest|" + "-?".join(f"[0-9A-Fa-f]{{{n}}}" for n in (8, 4, 4, 4, 12)) + ")$"
 SnapshotRef = Annotated[
-    str, Path(max_length=36, description="A snapshot id, or `latest` for the newest published snapshot.")
+    str,
+    Path(
+        max_length=36,
+        pattern=SNAPSHOT_REFERENCE_PATTERN,
+        description="A snapshot id, or `latest` for the newest published snapshot.",
+    ),
 ]
 
 
@@ -58,19 +73,18 @@ async def list_snapshot_scores(
     subject_id: Annotated[str | None, Query(max_length=64)] = None,
     axis: Axis | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    cursor: BigIntegerCursorQuery = None,
 ):
-    snapshot = await service.get_snapshot(session, snapshot_id)
-    items, next_cursor = await service.list_scores(
+    items, next_cursor = await service.list_score_rows(
         session,
-        snapshot,
+        await service.get_snapshot_id(session, snapshot_id),
         subject_type=subject_type,
         subject_id=subject_id,
         axis=axis,
         cursor=cursor,
         limit=limit,
     )
-    return Page[ScoreRead](items=[ScoreRead.model_validate(s) for s in items], next_cursor=next_cursor)
+    return page_response(items, next_cursor)
 
 
 async def _json_lines(rows):
@@ -138,13 +152,18 @@ async def export_snapshot(
 )
 async def compare_snapshots(
     snapshot_id: SnapshotRef,
-    other_id: Annotated[str, Path(max_length=36, description="The other snapshot, or `latest`.")],
+    other_id: Annotated[
+        str,
+        Path(
+            max_length=36, pattern=SNAPSHOT_REFERENCE_PATTERN, description="The other snapshot, or `latest`."
+        ),
+    ],
     session: SessionDep,
     _: ReaderDep,
     subject_type: SubjectType | None = None,
     axis: Axis | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    cursor: IntegerCursorQuery = None,
 ):
     snapshot = await service.get_snapshot(session, snapshot_id)
     other = await service.get_snapshot(session, other_id)

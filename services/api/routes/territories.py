@@ -2,7 +2,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SearchQuery, SessionDep, StaffDep
+from services.api.bodies import LimitedBodyRoute
+from services.api.deps import (
+    LimitQuery,
+    ReaderDep,
+    SearchQuery,
+    SessionDep,
+    StaffDep,
+    TerritoryCursorQuery,
+)
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
 from services.core.pagination import DEFAULT_LIMIT, Page
@@ -10,7 +18,7 @@ from services.core.territories import service
 from services.core.territories.schemas import TerritoryCreate, TerritoryRead, TerritoryUpdate
 from services.core.vocabularies import TerritoryLevel
 
-router = APIRouter(prefix="/v1/territories", tags=["territories"])
+router = APIRouter(prefix="/v1/territories", tags=["territories"], route_class=LimitedBodyRoute)
 CodePath = Annotated[str, Path(max_length=64, description="Territory code, e.g. `FR-IDF`.")]
 
 
@@ -22,7 +30,7 @@ async def list_territories(
     level: TerritoryLevel | None = None,
     q: SearchQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
-    cursor: CursorQuery = None,
+    cursor: TerritoryCursorQuery = None,
 ):
     items, next_cursor = await service.list_territories(
         session, parent=parent, level=level, q=q, cursor=cursor, limit=limit

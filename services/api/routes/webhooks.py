@@ -2,6 +2,7 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
+from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, SessionDep, StaffDep
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
@@ -15,7 +16,7 @@ from services.core.webhooks.schemas import (
     WebhookUpdate,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"], route_class=LimitedBodyRoute)
 
 
 def _allow_private(request: Request) -> bool:
@@ -85,7 +86,7 @@ async def update_webhook(
 @router.delete(
     "/{webhook_id}",
     status_code=204,
-    summary="Stop a webhook subscription (staff; it stays listed, inactive, with its delivery log)",
+    summary="Delete a webhook subscription (staff; to pause it and keep its log, PATCH active: false)",
     responses=problems(404),
 )
 async def delete_webhook(webhook_id: uuid.UUID, session: SessionDep, _: StaffDep):

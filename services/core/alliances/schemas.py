@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from services.core.schemas_base import InputModel, LongText, Name, Timestamps
+from services.core.schemas_base import InputModel, LongText, Name, Timestamps, cannot_be_emptied
 from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import AllianceStatus, Domain, MemberRole, Stage
 
@@ -17,9 +17,17 @@ def _unique(values: list) -> list:
 
 
 Sdg = Annotated[int, Field(ge=1, le=17)]
-CatalystIds = Annotated[list[uuid.UUID], Field(min_length=1, max_length=20), AfterValidator(_unique)]
-Domains = Annotated[list[Domain], Field(max_length=9), AfterValidator(_unique)]
-Sdgs = Annotated[list[Sdg], Field(max_length=17), AfterValidator(_unique)]
+# Publishes the rule `_unique` enforces.
+UNIQUE_ITEMS = {"uniqueItems": True}
+CatalystIds = Annotated[
+    list[uuid.UUID],
+    Field(min_length=1, max_length=20, json_schema_extra=UNIQUE_ITEMS),
+    AfterValidator(_unique),
+]
+Domains = Annotated[
+    list[Domain], Field(max_length=9, json_schema_extra=UNIQUE_ITEMS), AfterValidator(_unique)
+]
+Sdgs = Annotated[list[Sdg], Field(max_length=17, json_schema_extra=UNIQUE_ITEMS), AfterValidator(_unique)]
 
 
 class AllianceCreate(InputModel):
@@ -37,17 +45,17 @@ class AllianceCreate(InputModel):
 
 
 class AllianceUpdate(InputModel):
-    name: Name | None = None
+    name: Name | None = cannot_be_emptied()
     description: LongText | None = None
     objectives: LongText | None = None
-    territory_code: TerritoryCode | None = None
-    catalyst_ids: CatalystIds | None = None
-    domains: Domains | None = None
-    sdgs: Sdgs | None = None
-    stage: Stage | None = None
+    territory_code: TerritoryCode | None = cannot_be_emptied()
+    catalyst_ids: CatalystIds | None = cannot_be_emptied()
+    domains: Domains | None = cannot_be_emptied()
+    sdgs: Sdgs | None = cannot_be_emptied()
+    stage: Stage | None = cannot_be_emptied()
     started_on: date | None = None
     ended_on: date | None = None
-    status: AllianceStatus | None = None
+    status: AllianceStatus | None = cannot_be_emptied()
 
 
 class AllianceRead(Timestamps):
@@ -74,7 +82,7 @@ class MemberCreate(InputModel):
 
 
 class MemberUpdate(InputModel):
-    role: MemberRole | None = None
+    role: MemberRole | None = cannot_be_emptied()
     joined_on: date | None = None
     left_on: date | None = None
     objectives: LongText | None = None

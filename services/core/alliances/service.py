@@ -1,5 +1,6 @@
 import uuid
 from datetime import date
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,8 +12,10 @@ from services.core.alliances.models import (
     AllianceMember,
     AllianceSdg,
 )
+from services.core.alliances.repository import AllianceFilters
 from services.core.alliances.schemas import (
     AllianceCreate,
+    AllianceRead,
     AllianceUpdate,
     MemberCreate,
     MemberUpdate,
@@ -24,6 +27,7 @@ from services.core.errors import Forbidden, Invalid, NotFound, reject_cleared
 from services.core.models_base import sync_rows
 from services.core.organisations.models import Organisation
 from services.core.pagination import page_of, paginate
+from services.core.pg_reads import read_page
 from services.core.territories.service import require_territory
 
 REQUIRED_FIELDS = ("name", "territory_code", "catalyst_ids", "stage", "status", "domains", "sdgs")
@@ -38,9 +42,16 @@ async def get_alliance(session: AsyncSession, alliance_id: uuid.UUID) -> Allianc
 
 
 async def list_alliances(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    statement = paginate(repository.list_statement(**filters), Alliance.id, cursor, limit, parse=uuid.UUID)
+    statement = paginate(repository.list_statement(AllianceFilters(**filters)), Alliance.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda alliance: alliance.id)
+
+
+async def list_alliance_rows(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
+    """A page of alliances as AllianceRead-shaped dicts (see pg_reads.read_page)."""
+    read_rows = partial(repository.list_read_rows, filters=AllianceFilters(**filters))
+    orm_page = partial(list_alliances, **filters)
+    return await read_page(session, AllianceRead, cursor, limit, read_rows, orm_page)
 
 
 async def _check_catalysts(
@@ -129,7 +140,6 @@ async def list_members(
         AllianceMember.id,
         cursor,
         limit,
-        parse=uuid.UUID,
     )
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda member: member.id)

@@ -1,13 +1,31 @@
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from services.core.schemas_base import InputModel, Name, OutputModel
 from services.core.vocabularies import ApiKeyScope
 
 
 class ApiKeyCreate(InputModel):
+    # What create_api_key requires, published: a write key names its catalyst, no other does.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["catalyst_id"],
+                    "properties": {"scope": {"const": "write"}, "catalyst_id": {"type": "string"}},
+                },
+                {
+                    "properties": {
+                        "scope": {"enum": [s.value for s in ApiKeyScope if s != ApiKeyScope.write]},
+                        "catalyst_id": {"type": "null"},
+                    }
+                },
+            ]
+        }
+    )
+
     name: Name
     scope: ApiKeyScope
     catalyst_id: uuid.UUID | None = Field(

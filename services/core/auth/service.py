@@ -10,6 +10,7 @@ from services.core.auth.principal import Principal
 from services.core.auth.schemas import ApiKeyCreate
 from services.core.catalysts.models import Catalyst
 from services.core.clock import utcnow
+from services.core.db import driver_connection, uses_postgresql
 from services.core.errors import Invalid, NotFound
 from services.core.pagination import page_of, paginate
 from services.core.vocabularies import ApiKeyScope
@@ -54,10 +55,33 @@ async def authenticate(session: AsyncSession, key: str) -> Principal | None:
     """The principal of a live key, or None for an unknown, malformed or revoked one."""
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
-    api_key = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
-    if api_key is None or api_key.revoked_at is not None:
+    if uses_postgresql(session):
+        # Every request authenticates: on PostgreSQL one statement straight from the driver,
+        # a tenth of the cost of loading the ORM entity. (It runs before the transaction of the
+        # request's first ORM statement, if any: a read, it sees the same committed keys.)
+        connection = await driver_connection(session)
+        api_key = await connection.fetchrow(AUTHENTICATE_SQL, hash_key(key))
+    else:
+        api_key = (
+            await session.execute(select(*AUTHENTICATE_COLUMNS).where(ApiKey.key_hash == hash_key(key)))
+        ).one_or_none()
+    if api_key is None:
         return None
-    return Principal(key_id=api_key.id, scope=ApiKeyScope(api_key.scope), catalyst_id=api_key.catalyst_id)
+    key_id, scope, catalyst_id, revoked_at = api_key
+    if revoked_at is not None:
+        return None
+    return Principal(
+        key_id=_plain_uuid(key_id), scope=ApiKeyScope(scope), catalyst_id=_plain_uuid(catalyst_id)
+    )
+
+
+def _plain_uuid(value: uuid.UUID | None) -> uuid.UUID | None:
+    # asyncpg gives a subclass of uuid.UUID that some encoders (orjson) refuse.
+    return value if value is None or type(value) is uuid.UUID else uuid.UUID(bytes=value.bytes)
+
+
+AUTHENTICATE_COLUMNS = (ApiKey.id, ApiKey.scope, ApiKey.catalyst_id, ApiKey.revoked_at)
+AUTHENTICATE_SQL = "SELECT id, scope, catalyst_id, revoked_at FROM api_keys WHERE key_hash = $1"
 
 
 async def get_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
@@ -68,7 +92,7 @@ async def get_api_key(session: AsyncSession, key_id: uuid.UUID) -> ApiKey:
 
 
 async def list_api_keys(session: AsyncSession, *, cursor: str | None, limit: int):
-    statement = paginate(select(ApiKey), ApiKey.id, cursor, limit, parse=uuid.UUID)
+    statement = paginate(select(ApiKey), ApiKey.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda api_key: api_key.id)
 

@@ -4,7 +4,9 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.catalysts.models import Catalyst, CatalystTrade
-from services.core.territories.repository import codes_within, escape_like
+from services.core.catalysts.schemas import CatalystRead
+from services.core.pg_reads import Statement, select_list
+from services.core.territories.repository import codes_within, escape_like, where_code_within
 
 
 async def get_live(session: AsyncSession, catalyst_id: uuid.UUID) -> Catalyst | None:
@@ -44,3 +46,43 @@ def list_statement(
     if with_point:
         statement = statement.where(Catalyst.latitude.is_not(None), Catalyst.longitude.is_not(None))
     return statement
+
+
+# A page of CatalystRead rows in one statement (PostgreSQL, see pg_reads): the same filters as
+# list_statement, the trades as an array.
+READ_FIELDS = tuple(CatalystRead.model_fields)
+_READ_SELECT = "SELECT " + select_list(
+    READ_FIELDS,
+    "c",
+    {"trades": "ARRAY(SELECT t.trade FROM catalyst_trades t WHERE t.catalyst_id = c.id)"},
+)
+
+
+async def list_read_rows(
+    session: AsyncSession,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+    territory: str | None = None,
+    structure_type: str | None = None,
+    trade: str | None = None,
+    q: str | None = None,
+) -> list[dict]:
+    statement = Statement(_READ_SELECT + " FROM catalysts c")
+    statement.where("c.deleted_at IS NULL")
+    if territory is not None:
+        where_code_within(statement, "c.territory_code", territory)
+    if structure_type is not None:
+        statement.where("c.structure_type = {}", structure_type)
+    if trade is not None:
+        statement.where(
+            "EXISTS (SELECT 1 FROM catalyst_trades t WHERE t.catalyst_id = c.id AND t.trade = {})", trade
+        )
+    if q:
+        statement.where("lower(c.name) LIKE {} ESCAPE '\\'", f"%{escape_like(q.lower())}%")
+    if after is not None:
+        statement.where("c.id > {}", after)
+    rows = [dict(record) for record in await statement.fetch(session, "c.id", limit)]
+    for row in rows:
+        row["trades"] = sorted(row["trades"])  # as Catalyst.trades
+    return rows

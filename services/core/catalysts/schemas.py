@@ -1,9 +1,16 @@
 import uuid
 from typing import Annotated
 
-from pydantic import AfterValidator, AnyHttpUrl, Field
+from pydantic import AfterValidator, ConfigDict, Field
 
-from services.core.schemas_base import InputModel, LongText, Name, Timestamps
+from services.core.schemas_base import (
+    InputModel,
+    LongText,
+    Name,
+    Timestamps,
+    cannot_be_emptied,
+    http_url,
+)
 from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import StructureType, Trade
 
@@ -18,11 +25,28 @@ def _unique(values: list) -> list:
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 FoundedYear = Annotated[int, Field(ge=1800, le=2100)]
-Trades = Annotated[list[Trade], Field(min_length=1, max_length=4), AfterValidator(_unique)]
-Website = Annotated[AnyHttpUrl, Field(max_length=500)]
+# Publishes the rule `_unique` enforces.
+UNIQUE_ITEMS = {"uniqueItems": True}
+Trades = Annotated[
+    list[Trade], Field(min_length=1, max_length=4, json_schema_extra=UNIQUE_ITEMS), AfterValidator(_unique)
+]
+Website = http_url(max_length=500)
 
 
 class CatalystCreate(InputModel):
+    # What create_catalyst requires, published: a point has both coordinates or none.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"latitude": {"type": "null"}, "longitude": {"type": "null"}}},
+                {
+                    "required": ["latitude", "longitude"],
+                    "properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"}},
+                },
+            ]
+        }
+    )
+
     name: Name
     structure_type: StructureType
     trades: Trades
@@ -35,10 +59,10 @@ class CatalystCreate(InputModel):
 
 
 class CatalystUpdate(InputModel):
-    name: Name | None = None
-    structure_type: StructureType | None = None
-    trades: Trades | None = None
-    territory_code: TerritoryCode | None = None
+    name: Name | None = cannot_be_emptied()
+    structure_type: StructureType | None = cannot_be_emptied()
+    trades: Trades | None = cannot_be_emptied()
+    territory_code: TerritoryCode | None = cannot_be_emptied()
     latitude: Latitude | None = None
     longitude: Longitude | None = None
     website: Website | None = None

@@ -1,4 +1,5 @@
 import uuid
+from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -7,11 +8,12 @@ from services.core.auth.models import ApiKey
 from services.core.auth.principal import Principal
 from services.core.catalysts import repository
 from services.core.catalysts.models import Catalyst, CatalystTrade
-from services.core.catalysts.schemas import CatalystCreate, CatalystUpdate
+from services.core.catalysts.schemas import CatalystCreate, CatalystRead, CatalystUpdate
 from services.core.clock import utcnow
 from services.core.errors import Invalid, NotFound, reject_cleared
 from services.core.models_base import sync_rows
 from services.core.pagination import page_of, paginate
+from services.core.pg_reads import read_page
 from services.core.territories.service import require_territory
 
 REQUIRED_FIELDS = ("name", "structure_type", "trades", "territory_code")
@@ -25,9 +27,16 @@ async def get_catalyst(session: AsyncSession, catalyst_id: uuid.UUID) -> Catalys
 
 
 async def list_catalysts(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    statement = paginate(repository.list_statement(**filters), Catalyst.id, cursor, limit, parse=uuid.UUID)
+    statement = paginate(repository.list_statement(**filters), Catalyst.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda catalyst: catalyst.id)
+
+
+async def list_catalyst_rows(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
+    """A page of catalysts as CatalystRead-shaped dicts (see pg_reads.read_page)."""
+    read_rows = partial(repository.list_read_rows, **filters)
+    orm_page = partial(list_catalysts, **filters)
+    return await read_page(session, CatalystRead, cursor, limit, read_rows, orm_page)
 
 
 async def list_mapped_catalysts(session: AsyncSession, **filters) -> list[Catalyst]:

@@ -2,9 +2,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field, Strict, StringConstraints
 
-from services.core.schemas_base import InputModel, LongText, Name, OutputModel
+from services.core.schemas_base import InputModel, LongText, Name, OutputModel, cannot_be_emptied, not_blank
 from services.core.vocabularies import Axis, Dimension, Direction, IndicatorStatus, MeasureType, Prism
 
 # Strict: a JSON number only (true/false or "12" are refused rather than read as numbers);
@@ -18,12 +18,36 @@ Code = Annotated[
 CalculationMethod = Annotated[
     str,
     StringConstraints(min_length=1, max_length=5000),
+    AfterValidator(not_blank),
     Field(description="How the value is computed, written down from the start (required)."),
 ]
 Weight = Annotated[float, Strict(), Field(gt=0, le=1000, allow_inf_nan=False)]
 
 
 class IndicatorCreate(InputModel):
+    # Published from rules.definition_errors: an ordinal scale has both ends, no other has any.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "required": ["measure_type", "scale_min", "scale_max"],
+                    "properties": {
+                        "measure_type": {"const": MeasureType.ordinal.value},
+                        "scale_min": {"type": "number"},
+                        "scale_max": {"type": "number"},
+                    },
+                },
+                {
+                    "properties": {
+                        "measure_type": {"enum": [t.value for t in MeasureType if t != MeasureType.ordinal]},
+                        "scale_min": {"type": "null"},
+                        "scale_max": {"type": "null"},
+                    }
+                },
+            ]
+        }
+    )
+
     code: Code
     name: Name
     description: LongText | None = None
@@ -49,27 +73,27 @@ class IndicatorCreate(InputModel):
 
 
 class IndicatorUpdate(InputModel):
-    code: Code | None = None
-    name: Name | None = None
+    code: Code | None = cannot_be_emptied()
+    name: Name | None = cannot_be_emptied()
     description: LongText | None = None
-    calculation_method: CalculationMethod | None = None
+    calculation_method: CalculationMethod | None = cannot_be_emptied()
     unit: Annotated[str, StringConstraints(max_length=50)] | None = None
-    measure_type: MeasureType | None = None
+    measure_type: MeasureType | None = cannot_be_emptied()
     scale_min: Number | None = None
     scale_max: Number | None = None
-    direction: Direction | None = None
+    direction: Direction | None = cannot_be_emptied()
     baseline_value: Number | None = None
     baseline_date: date | None = None
     target_value: Number | None = None
     target_date: date | None = None
     worst: Number | None = None
     best: Number | None = None
-    axis: Axis | None = None
+    axis: Axis | None = cannot_be_emptied()
     prism: Prism | None = None
     dimension: Dimension | None = None
     member_id: uuid.UUID | None = None
-    weight: Weight | None = None
-    status: IndicatorStatus | None = Field(default=None, description="`archived` to retire it.")
+    weight: Weight | None = cannot_be_emptied()
+    status: IndicatorStatus | None = cannot_be_emptied(description="`archived` to retire it.")
 
 
 class IndicatorFields(OutputModel):

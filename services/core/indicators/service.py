@@ -11,7 +11,7 @@ from services.core.errors import Conflict, Invalid, NotFound, reject_cleared
 from services.core.indicators.models import Indicator, IndicatorDefinition, IndicatorRevision
 from services.core.indicators.rules import check_definition
 from services.core.indicators.schemas import IndicatorCreate, IndicatorUpdate
-from services.core.pagination import page_of, paginate
+from services.core.pagination import INTEGER_CURSOR, page_of, paginate
 from services.core.vocabularies import IndicatorStatus
 
 DEFINITION_FIELDS = tuple(IndicatorDefinition.model_fields)
@@ -49,7 +49,7 @@ async def list_indicators(
         statement = statement.where(Indicator.status == status)
     if axis is not None:
         statement = statement.where(Indicator.axis == axis)
-    statement = paginate(statement, Indicator.id, cursor, limit, parse=uuid.UUID)
+    statement = paginate(statement, Indicator.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda indicator: indicator.id)
 
@@ -148,6 +148,6 @@ async def archive_indicator(session: AsyncSession, principal: Principal, indicat
 
 async def list_revisions(session: AsyncSession, indicator: Indicator, *, cursor: str | None, limit: int):
     statement = select(IndicatorRevision).where(IndicatorRevision.indicator_id == indicator.id)
-    statement = paginate(statement, IndicatorRevision.revision, cursor, limit, parse=int)
+    statement = paginate(statement, IndicatorRevision.revision, cursor, limit, INTEGER_CURSOR)
     rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda revision: revision.revision)
+    return page_of(rows, limit, key=lambda revision: revision.revision, cursor_format=INTEGER_CURSOR)

@@ -77,7 +77,7 @@ async def list_jobs(session: AsyncSession, *, status: str | None, cursor: str | 
     statement = select(AggregationJob)
     if status is not None:
         statement = statement.where(AggregationJob.status == status)
-    statement = paginate(statement, AggregationJob.id, cursor, limit, parse=uuid.UUID)
+    statement = paginate(statement, AggregationJob.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda job: job.id)
 

@@ -1,17 +1,21 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
-from services.core.schemas_base import InputModel, LongText, OutputModel
+from services.core.schemas_base import InputModel, OutputModel
 from services.core.scoring.config import MethodologyConfig
 
 # Versions are small integers; the bound keeps any input inside a database integer.
 VersionNumber = Annotated[int, Field(ge=1, le=2_147_483_647, description="A methodology version.")]
 
 
+# The length of the column that stores it.
+Description = Annotated[str, StringConstraints(max_length=2000)]
+
+
 class MethodologyCreate(InputModel):
-    description: LongText | None = None
+    description: Description | None = None
     config: MethodologyConfig = Field(description="Parameters not given take version 1's defaults.")
 
 

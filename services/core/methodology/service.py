@@ -4,7 +4,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.core.errors import Invalid, NotFound
 from services.core.methodology.models import Methodology
 from services.core.methodology.schemas import MethodologyCreate
-from services.core.pagination import page_of, paginate
+from services.core.pagination import INTEGER_CURSOR, page_of, paginate
 from services.core.scoring.config import MethodologyConfig
 
 DEFAULT_DESCRIPTION = "Version 1: the defaults of the published methodology."
@@ -46,9 +46,9 @@ async def latest_version(session: AsyncSession) -> int:
 
 
 async def list_methodologies(session: AsyncSession, *, cursor: str | None, limit: int):
-    statement = paginate(select(Methodology), Methodology.version, cursor, limit, parse=int)
+    statement = paginate(select(Methodology), Methodology.version, cursor, limit, INTEGER_CURSOR)
     rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda methodology: methodology.version)
+    return page_of(rows, limit, key=lambda methodology: methodology.version, cursor_format=INTEGER_CURSOR)
 
 
 async def create_methodology(session: AsyncSession, payload: MethodologyCreate) -> Methodology:

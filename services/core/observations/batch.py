@@ -21,7 +21,11 @@ def parse_batch(data: Any) -> tuple[list[IncomingValue], ItemErrors]:
     if not isinstance(data, list):
         raise Invalid.field(["body"], "The body must be a JSON array of observations.", "list_type")
     if len(data) > MAX_BATCH_ITEMS:
-        raise BatchTooLarge(f"A batch holds at most {MAX_BATCH_ITEMS} items; this one has {len(data)}.")
+        # The document states the limit (maxItems): past it, the body is invalid like any other
+        # (a file has no such schema, and over the limit it is a 413 of csv_format).
+        raise Invalid.field(
+            ["body"], f"A batch holds at most {MAX_BATCH_ITEMS} items; this one has {len(data)}.", "too_long"
+        )
     try:
         items = _items_adapter.validate_python(data)
     except ValidationError as exc:

@@ -7,7 +7,8 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from services.core.observations.ingest import IncomingValue, ItemErrors
+from services.core.observations.batch import BatchTooLarge
+from services.core.observations.ingest import MAX_BATCH_ITEMS, IncomingValue, ItemErrors
 from services.core.observations.periods import PeriodError, parse_period
 from services.core.vocabularies import ObservationStatus
 
@@ -60,11 +61,16 @@ def parse_import(text: str) -> tuple[list[IncomingValue], ItemErrors]:
         return [], errors
     values: list[IncomingValue] = []
     next_line = reader.line_num + 1
+    records = 0
     for record in reader:
         # line_num is the last line read: a record with a quoted multi-line cell starts before it.
         line, next_line = next_line, reader.line_num + 1
         if not any(cell.strip() for cell in record):
             continue
+        records += 1
+        if records > MAX_BATCH_ITEMS:
+            # The same bound as a JSON batch: one all-or-nothing transaction, whatever its form.
+            raise BatchTooLarge(f"A file holds at most {MAX_BATCH_ITEMS} values; this one has more.")
         if len(record) != len(header):
             errors.add(line, None, f"Expected {len(header)} cells, found {len(record)}.", "cell_count")
             continue

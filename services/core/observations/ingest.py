@@ -213,8 +213,16 @@ async def ingest(
     )
 
 
+def _row_order(row: tuple) -> tuple:
+    return row[1], row[2], row[3]  # indicator_id, period_start, period_end
+
+
 async def _write(session: AsyncSession, new_rows: list[tuple], changed_rows: list[tuple]) -> None:
     """Insert the new values, update the corrected ones, and append a revision for each."""
+    # Rows taken in one order, (indicator, period), by every request: two batches over the
+    # same periods then queue behind each other instead of deadlocking.
+    new_rows = sorted(new_rows, key=_row_order)
+    changed_rows = sorted(changed_rows, key=_row_order)
     revisions = [*new_rows, *changed_rows]  # a revision repeats its observation's row
     revision_columns = ("observation_id", *ROW_FIELDS[1:])
     if changed_rows:

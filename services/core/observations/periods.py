@@ -14,6 +14,19 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$", re.ASCII)
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII)
 
 
+_YEAR_DIGITS = "(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"  # 0001 to 9999
+_LEAP_YEAR_DIGITS = "(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+# Exactly the texts `parse_period` accepts (real dates included), for the OpenAPI document.
+PERIOD_PATTERN = (
+    f"^(?:{_YEAR_DIGITS}(?:-Q[1-4]|-(?:0[1-9]|1[0-2])|-{_MONTH_DAY})?|{_LEAP_YEAR_DIGITS}-02-29)$"
+)
+
+
 class PeriodError(ValueError):
     pass
 

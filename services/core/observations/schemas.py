@@ -2,23 +2,51 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from services.core.indicators.schemas import Number
-from services.core.observations.periods import PERIOD_FORMS
-from services.core.schemas_base import InputModel, OutputModel
+from services.core.observations.periods import PERIOD_FORMS, PERIOD_PATTERN
+from services.core.schemas_base import WHITESPACE, InputModel, OutputModel
 from services.core.vocabularies import ObservationStatus
 
 PeriodText = Annotated[
     str,
     StringConstraints(max_length=10),
-    Field(description=f"The period: {PERIOD_FORMS}. Sets period_start and period_end."),
+    Field(
+        description=f"The period: {PERIOD_FORMS}. Sets period_start and period_end.",
+        # parse_period reads the text without its surrounding whitespace.
+        json_schema_extra={"pattern": f"^[{WHITESPACE}]*(?:{PERIOD_PATTERN[1:-1]})[{WHITESPACE}]*$"},
+    ),
 ]
+# One of the two ways to give a period, as `resolve_period` requires; that period_end is
+# not before period_start is beyond what a schema can say.
+PERIOD_FORMS_SCHEMA = {
+    "anyOf": [
+        {
+            "required": ["period"],
+            "properties": {
+                "period": {"type": "string"},
+                "period_start": {"type": "null"},
+                "period_end": {"type": "null"},
+            },
+        },
+        {
+            "required": ["period_start", "period_end"],
+            "properties": {
+                "period": {"type": "null"},
+                "period_start": {"type": "string"},
+                "period_end": {"type": "string"},
+            },
+        },
+    ]
+}
 Source = Annotated[str, StringConstraints(max_length=500)]
 Comment = Annotated[str, StringConstraints(max_length=2000)]
 
 
 class ObservationCreate(InputModel):
+    model_config = ConfigDict(json_schema_extra=PERIOD_FORMS_SCHEMA)
+
     period: PeriodText | None = None
     period_start: date | None = None
     period_end: date | None = None

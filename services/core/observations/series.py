@@ -12,7 +12,7 @@ from services.core.errors import Invalid, NotFound
 from services.core.indicators.models import Indicator
 from services.core.indicators.service import get_indicator
 from services.core.observations.models import OBSERVATION_FIELDS, Observation, ObservationRevision
-from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
+from services.core.pagination import INTEGER_CURSOR, SERIES_CURSOR, page_of, paginate, series_position
 
 Granularity = Literal["month", "quarter", "year"]
 
@@ -27,6 +27,11 @@ def _bucket(period_end: date, granularity: Granularity) -> tuple[int, int]:
 
 def _sort_key(row: dict[str, Any]) -> tuple:
     return (row["period_end"], row["period_start"], str(row["id"]))
+
+
+def _position(row: dict[str, Any]) -> tuple[int, int, bytes]:
+    """The sort key in the form cursors decode to; it orders rows as `_sort_key` does."""
+    return series_position(row["period_end"], row["period_start"], uuid.UUID(str(row["id"])))
 
 
 async def _rows_now(session: AsyncSession, indicator_id: uuid.UUID, start, end) -> list[dict[str, Any]]:
@@ -96,10 +101,10 @@ async def read_series(
 
 def page_of_series(rows: list[dict[str, Any]], cursor: str | None, limit: int):
     if cursor is not None:
-        after = decode_cursor(cursor)
-        rows = [row for row in rows if "|".join(map(str, _sort_key(row))) > after]
+        after = SERIES_CURSOR.decode(cursor)
+        rows = [row for row in rows if _position(row) > after]
     page = rows[:limit]
-    next_cursor = encode_cursor("|".join(map(str, _sort_key(page[-1])))) if len(rows) > limit else None
+    next_cursor = SERIES_CURSOR.encode(_position(page[-1])) if len(rows) > limit else None
     return page, next_cursor
 
 
@@ -113,9 +118,9 @@ async def get_observation(session: AsyncSession, observation_id: uuid.UUID) -> O
 
 async def list_history(session: AsyncSession, observation: Observation, *, cursor: str | None, limit: int):
     statement = select(ObservationRevision).where(ObservationRevision.observation_id == observation.id)
-    statement = paginate(statement, ObservationRevision.revision, cursor, limit, parse=int)
+    statement = paginate(statement, ObservationRevision.revision, cursor, limit, INTEGER_CURSOR)
     rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda revision: revision.revision)
+    return page_of(rows, limit, key=lambda revision: revision.revision, cursor_format=INTEGER_CURSOR)
 
 
 def revision_as_observation(revision: ObservationRevision) -> dict[str, Any]:

@@ -3,7 +3,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from services.core.schemas_base import InputModel, Name, Timestamps
+from services.core.schemas_base import InputModel, Name, Timestamps, cannot_be_emptied
 from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import ActorType
 
@@ -27,7 +27,15 @@ def _check_siren(value: str) -> str:
 
 Siren = Annotated[
     str,
-    Field(min_length=9, max_length=9, examples=["130025265"]),
+    Field(
+        min_length=9,
+        max_length=9,
+        pattern=r"^[0-9]{9}$",
+        description="9 digits, the last a Luhn check digit (format `siren`).",
+        examples=["130025265"],
+        # A format of its own names the check-digit rule, which a pattern cannot express.
+        json_schema_extra={"format": "siren"},
+    ),
     AfterValidator(_check_siren),
 ]
 
@@ -40,8 +48,8 @@ class OrganisationCreate(InputModel):
 
 
 class OrganisationUpdate(InputModel):
-    name: Name | None = None
-    actor_type: ActorType | None = None
+    name: Name | None = cannot_be_emptied()
+    actor_type: ActorType | None = cannot_be_emptied()
     territory_code: TerritoryCode | None = None
     siren: Siren | None = None
 

@@ -22,9 +22,7 @@ async def get_organisation(session: AsyncSession, organisation_id: uuid.UUID) ->
 
 
 async def list_organisations(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    statement = paginate(
-        repository.list_statement(**filters), Organisation.id, cursor, limit, parse=uuid.UUID
-    )
+    statement = paginate(repository.list_statement(**filters), Organisation.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda organisation: organisation.id)
 

@@ -30,6 +30,9 @@ class SnapshotScore(SQLModel, table=True):
     __tablename__ = "snapshot_scores"
     __table_args__ = (
         Index("ix_snapshot_scores_lookup", "snapshot_id", "subject_type", "subject_id", "axis"),
+        # Pages of one subject type, in id order: without it PostgreSQL walks the primary key
+        # through every row of the other types (the territories come after 50,000 alliances).
+        Index("ix_snapshot_scores_page", "snapshot_id", "subject_type", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=serial_id_column())

@@ -4,10 +4,13 @@ from collections.abc import AsyncIterator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.core.db import uses_postgresql
 from services.core.errors import Invalid, NotFound
-from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
+from services.core.pagination import BIG_INTEGER_CURSOR, INTEGER_CURSOR, page_of, paginate
+from services.core.snapshots import repository
 from services.core.snapshots.identity import row_sort_key
 from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotScore
+from services.core.snapshots.schemas import ScoreRead
 
 LATEST = "latest"
 EXPORT_BATCH = 2000
@@ -20,16 +23,40 @@ async def get_snapshot(session: AsyncSession, reference: str) -> Snapshot:
         if snapshot is None:
             raise NotFound("No snapshot has been published yet.")
         return snapshot
+    snapshot = await session.get(Snapshot, _snapshot_uuid(reference))
+    if snapshot is None:
+        raise NotFound("No snapshot with this id.")
+    return snapshot
+
+
+def _snapshot_uuid(reference: str) -> uuid.UUID:
     try:
-        snapshot_id = uuid.UUID(reference)
+        return uuid.UUID(reference)
     except ValueError as exc:
         raise Invalid.field(
             ["path", "snapshot_id"], "A snapshot id (UUID) or `latest`.", "uuid_parsing"
         ) from exc
-    snapshot = await session.get(Snapshot, snapshot_id)
-    if snapshot is None:
+
+
+async def get_snapshot_id(session: AsyncSession, reference: str) -> uuid.UUID:
+    """The id of a snapshot (`latest`: the newest), with the errors of get_snapshot, without
+    reading the snapshot itself: its diagnostics are hundreds of kilobytes of JSON."""
+    if reference == LATEST:
+        if uses_postgresql(session):
+            snapshot_id = await repository.latest_id(session)
+        else:
+            snapshot_id = await session.scalar(select(Snapshot.id).order_by(Snapshot.id.desc()).limit(1))
+        if snapshot_id is None:
+            raise NotFound("No snapshot has been published yet.")
+        return snapshot_id
+    snapshot_id = _snapshot_uuid(reference)
+    if uses_postgresql(session):
+        found = await repository.existing_id(session, snapshot_id)
+    else:
+        found = await session.scalar(select(Snapshot.id).where(Snapshot.id == snapshot_id))
+    if found is None:
         raise NotFound("No snapshot with this id.")
-    return snapshot
+    return found
 
 
 async def list_snapshots(
@@ -38,7 +65,7 @@ async def list_snapshots(
     statement = select(Snapshot)
     if methodology_version is not None:
         statement = statement.where(Snapshot.methodology_version == methodology_version)
-    statement = paginate(statement, Snapshot.id, cursor, limit, parse=uuid.UUID)
+    statement = paginate(statement, Snapshot.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda snapshot: snapshot.id)
 
@@ -71,10 +98,44 @@ async def list_scores(
         SnapshotScore.id,
         cursor,
         limit,
-        parse=int,
+        BIG_INTEGER_CURSOR,
     )
     rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda score: score.id)
+    return page_of(rows, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
+
+
+async def list_score_rows(
+    session: AsyncSession,
+    snapshot_id: uuid.UUID,
+    *,
+    subject_type: str | None,
+    subject_id: str | None,
+    axis: str | None,
+    cursor: str | None,
+    limit: int,
+):
+    """A page of score rows as ScoreRead-shaped dicts: on PostgreSQL in one statement from the
+    driver (see pg_reads), elsewhere through the ORM."""
+    if uses_postgresql(session):
+        return await repository.list_read_rows(
+            session,
+            snapshot_id,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            axis=axis,
+            after=BIG_INTEGER_CURSOR.decode(cursor) if cursor is not None else None,
+            limit=limit,
+        )
+    statement = paginate(
+        _scores_statement(snapshot_id, subject_type, subject_id, axis),
+        SnapshotScore.id,
+        cursor,
+        limit,
+        BIG_INTEGER_CURSOR,
+    )
+    scores = list((await session.scalars(statement)).all())
+    scores, next_cursor = page_of(scores, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
+    return [ScoreRead.model_validate(score).model_dump() for score in scores], next_cursor
 
 
 async def stream_scores(
@@ -120,12 +181,8 @@ async def compare(
         set(mine) | set(theirs),
         key=lambda k: row_sort_key({"subject_type": k[0], "subject_id": k[1], "axis": k[2]}),
     )
-    start = 0
-    if cursor is not None:
-        try:
-            start = int(decode_cursor(cursor))
-        except ValueError as exc:
-            raise Invalid.field(["query", "cursor"], "Malformed cursor.", "cursor_invalid") from exc
+    # The cursor is an offset in `keys`; one below zero starts at the beginning.
+    start = max(INTEGER_CURSOR.decode(cursor), 0) if cursor is not None else 0
     page = keys[start : start + limit]
     items = []
     for key in page:
@@ -141,5 +198,5 @@ async def compare(
                 "difference": difference,
             }
         )
-    next_cursor = encode_cursor(start + limit) if start + limit < len(keys) else None
+    next_cursor = INTEGER_CURSOR.encode(start + limit) if start + limit < len(keys) else None
     return items, next_cursor

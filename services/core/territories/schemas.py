@@ -1,13 +1,18 @@
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
-from services.core.schemas_base import InputModel, Name, Timestamps
+from services.core.pagination import verbatim_cursor
+from services.core.schemas_base import InputModel, Name, Timestamps, cannot_be_emptied
 from services.core.vocabularies import TerritoryLevel, TerritoryType
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
+# Territories are listed by code: a cursor is the code of the last territory of a page.
+TERRITORY_CURSOR = verbatim_cursor(CODE_PATTERN)
 
 TerritoryCode = Annotated[
     str,
-    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"),
+    StringConstraints(max_length=64, pattern=CODE_PATTERN),
     Field(
         description="ISO 3166 code (`FR`, `FR-IDF`, `FR-94`, `MA-REH`) or a custom code "
         "(letters, digits, `-`, `_`, `.`), e.g. an INSEE code for an EPCI or a commune.",
@@ -17,6 +22,16 @@ TerritoryCode = Annotated[
 
 
 class TerritoryCreate(InputModel):
+    # What create_territory requires, published: only a country may have no parent.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"level": {"const": TerritoryLevel.country.value}}},
+                {"required": ["parent_code"], "properties": {"parent_code": {"type": "string"}}},
+            ]
+        }
+    )
+
     code: TerritoryCode
     name: Name
     level: TerritoryLevel
@@ -28,10 +43,10 @@ class TerritoryCreate(InputModel):
 
 
 class TerritoryUpdate(InputModel):
-    name: Name | None = None
+    name: Name | None = cannot_be_emptied()
     parent_code: TerritoryCode | None = None
     territory_type: TerritoryType | None = None
-    overseas: bool | None = None
+    overseas: bool | None = cannot_be_emptied()
 
 
 class TerritoryRead(Timestamps):

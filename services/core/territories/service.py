@@ -5,7 +5,7 @@ from services.core.errors import Conflict, Invalid, NotFound
 from services.core.pagination import page_of, paginate
 from services.core.territories import repository
 from services.core.territories.models import Territory
-from services.core.territories.schemas import TerritoryCreate, TerritoryUpdate
+from services.core.territories.schemas import TERRITORY_CURSOR, TerritoryCreate, TerritoryUpdate
 from services.core.vocabularies import TerritoryLevel
 
 
@@ -33,9 +33,11 @@ async def list_territories(
     cursor: str | None,
     limit: int,
 ):
-    statement = paginate(repository.list_statement(parent, level, q), Territory.code, cursor, limit)
+    statement = paginate(
+        repository.list_statement(parent, level, q), Territory.code, cursor, limit, TERRITORY_CURSOR
+    )
     rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda territory: territory.code)
+    return page_of(rows, limit, key=lambda territory: territory.code, cursor_format=TERRITORY_CURSOR)
 
 
 async def create_territory(session: AsyncSession, payload: TerritoryCreate) -> Territory:

@@ -2,9 +2,15 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AnyHttpUrl, Field, UrlConstraints
+from pydantic import AfterValidator, Field
 
-from services.core.schemas_base import InputModel, OutputModel
+from services.core.schemas_base import (
+    HTTP_SCHEME_PATTERN,
+    InputModel,
+    OutputModel,
+    cannot_be_emptied,
+    http_url,
+)
 from services.core.webhooks.events import EVENT_TYPES
 
 EventType = Literal[EVENT_TYPES]
@@ -17,14 +23,20 @@ def _unique(values: list) -> list:
     return values
 
 
-WebhookUrl = Annotated[
-    AnyHttpUrl,
-    UrlConstraints(max_length=2000, allowed_schemes=["http", "https"]),
-    Field(description="Where events are POSTed: a public http(s) URL, without credentials."),
-]
+WebhookUrl = http_url(
+    max_length=2000,
+    # No `user:password@` either, as urls.check_url requires.
+    pattern=HTTP_SCHEME_PATTERN + "[^/?#@]*(?:[/?#]|$)",
+    description="Where events are POSTed: a public http(s) URL, without credentials.",
+)
 Events = Annotated[
     list[EventType],
-    Field(min_length=1, description="The event types to receive; each at most once."),
+    Field(
+        min_length=1,
+        max_length=len(EVENT_TYPES),
+        description="The event types to receive; each at most once.",
+        json_schema_extra={"uniqueItems": True},
+    ),
     AfterValidator(_unique),
 ]
 
@@ -35,10 +47,9 @@ class WebhookCreate(InputModel):
 
 
 class WebhookUpdate(InputModel):
-    url: WebhookUrl | None = None
-    events: Events | None = None
-    active: bool | None = Field(
-        default=None,
+    url: WebhookUrl | None = cannot_be_emptied()
+    events: Events | None = cannot_be_emptied()
+    active: bool | None = cannot_be_emptied(
         description="false stops deliveries; true resumes them and clears `disabled_reason`.",
     )
 

@@ -1,20 +1,23 @@
 """Webhook subscriptions and their delivery log.
 
-Deleting a subscription deactivates it rather than removing it: deliveries stop at once (a
-pending one is marked `disabled` at its next attempt), and the subscription stays listed with
-its delivery log, which is what staff need to answer "did they get it?" afterwards. PATCH
-`active: true` resumes it.
+PATCH `active: false` pauses a subscription: deliveries stop (a pending one is marked
+`disabled` at its next attempt), and the subscription stays listed with its delivery log,
+which is what staff need to answer "did they get it?"; `active: true` resumes it.
+
+DELETE removes it from the API: like a paused one, it gets no more deliveries, and then every
+request about it is a 404, as after any DELETE. Its row and delivery log stay in the database
+for the record: the deletion is marked by its `disabled_reason`.
 """
 
 import base64
 import secrets
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.errors import Invalid, NotFound, reject_cleared
-from services.core.pagination import decode_cursor, encode_cursor, page_of, paginate
+from services.core.pagination import ID_CURSOR, page_of, paginate
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from services.core.webhooks.schemas import WebhookCreate, WebhookUpdate
 from services.core.webhooks.urls import UnsafeUrl, check_url
@@ -48,16 +51,22 @@ async def create_webhook(
     return subscription
 
 
+NOT_DELETED = or_(
+    WebhookSubscription.disabled_reason.is_(None), WebhookSubscription.disabled_reason != DELETED_REASON
+)
+
+
 async def get_webhook(session: AsyncSession, webhook_id: uuid.UUID) -> WebhookSubscription:
     subscription = await session.get(WebhookSubscription, webhook_id)
-    if subscription is None:
+    if subscription is None or subscription.disabled_reason == DELETED_REASON:
         raise NotFound("No webhook subscription with this id.")
     return subscription
 
 
 async def list_webhooks(session: AsyncSession, *, cursor: str | None, limit: int):
     """Oldest first (ids are UUIDv7)."""
-    statement = paginate(select(WebhookSubscription), WebhookSubscription.id, cursor, limit, parse=uuid.UUID)
+    live = select(WebhookSubscription).where(NOT_DELETED)
+    statement = paginate(live, WebhookSubscription.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda subscription: subscription.id)
 
@@ -80,11 +89,10 @@ async def update_webhook(
 
 
 async def delete_webhook(session: AsyncSession, subscription: WebhookSubscription) -> None:
-    """Deactivate: see the module docstring. Deleting twice is harmless."""
-    if subscription.active:
-        subscription.active = False
-        subscription.disabled_reason = DELETED_REASON
-        await session.flush()
+    """Stop it and mark it deleted: see the module docstring."""
+    subscription.active = False
+    subscription.disabled_reason = DELETED_REASON
+    await session.flush()
 
 
 async def list_deliveries(
@@ -93,17 +101,13 @@ async def list_deliveries(
     """The deliveries of a subscription, newest first, each with its attempts (first to last)."""
     statement = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
     if cursor is not None:
-        try:
-            after = uuid.UUID(decode_cursor(cursor))
-        except ValueError as exc:
-            raise Invalid.field(["query", "cursor"], "Malformed cursor.", "cursor_invalid") from exc
-        statement = statement.where(WebhookDelivery.id < after)
+        statement = statement.where(WebhookDelivery.id < ID_CURSOR.decode(cursor))
     statement = statement.order_by(WebhookDelivery.id.desc()).limit(limit + 1)
     deliveries = list((await session.scalars(statement)).all())
     next_cursor = None
     if len(deliveries) > limit:
         deliveries = deliveries[:limit]
-        next_cursor = encode_cursor(deliveries[-1].id)
+        next_cursor = ID_CURSOR.encode(deliveries[-1].id)
     attempts: dict[uuid.UUID, list[WebhookAttempt]] = {delivery.id: [] for delivery in deliveries}
     if deliveries:
         rows = await session.scalars(
