@@ -143,7 +143,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     session_factory = create_session_factory(engine)
     job_runtime = create_job_runtime(settings, session_factory)
     rate_limiter = RateLimiter(
-        settings.rate_limit_requests, settings.rate_limit_window_seconds, settings.redis_url
+        settings.rate_limit_requests,
+        settings.rate_limit_window_seconds,
+        settings.redis_url,
+        failed_limit=settings.rate_limit_failed_authentications,
     )
 
     @asynccontextmanager

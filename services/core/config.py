@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default=1200, ge=0, description="Requests per window allowed to one API key (0: no limit)."
     )
     rate_limit_window_seconds: int = Field(default=60, ge=1)
+    rate_limit_failed_authentications: int = Field(
+        default=100,
+        ge=1,
+        description="Answers 401 one client address may get per window before it is refused (429).",
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Origins allowed to call the API from a browser, comma-separated; none by default.",

@@ -1,10 +1,13 @@
 """Per-key rate limiting: 429 with Retry-After past the limit, shared through Redis, kept in
 memory without it, and one key's excess never touches another key."""
 
+import ipaddress
+import uuid
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 import time_machine
 
 from services.api.main import create_app
@@ -17,17 +20,30 @@ WINDOW = 3600
 START = datetime(2026, 3, 2, 10, 0, 5, tzinfo=UTC)
 
 
+def unique_address() -> str:
+    """A documentation address (2001:db8::/32) of its own: counts kept in the shared Redis by
+    other tests, or by earlier runs within the hour, cannot reach it."""
+    return str(ipaddress.IPv6Address((0x20010DB8 << 96) | (uuid.uuid4().int >> 32)))
+
+
 @asynccontextmanager
-async def limited_client(database_url: str, limit: int, redis_url: str | None = None):
+async def limited_client(
+    database_url: str,
+    limit: int,
+    redis_url: str | None = None,
+    failed_limit: int = 100,
+    address: str = "127.0.0.1",
+):
     app = create_app(
         Settings(
             database_url=database_url,
             redis_url=redis_url,
             rate_limit_requests=limit,
             rate_limit_window_seconds=WINDOW,
+            rate_limit_failed_authentications=failed_limit,
         )
     )
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 40000))
     try:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield client
@@ -107,3 +123,36 @@ async def test_probes_and_metrics_are_never_throttled(database_url):
     async with limited_client(database_url, limit=1) as client:
         statuses = [(await client.get(path)).status_code for path in ["/v1/health"] * 3 + ["/metrics"] * 2]
     assert statuses == [200, 200, 200, 200, 200]
+
+
+@pytest.mark.parametrize("redis_url", [None, REDIS_URL], ids=["memory", "redis"])
+@time_machine.travel(START, tick=False)
+async def test_an_address_guessing_keys_is_refused_whatever_key_it_tries_next(
+    database_url, reader, redis_url
+):
+    # Each made-up key has a count of its own: the 401s of the address are what stops it.
+    guesses = [{"Authorization": f"Bearer obs_guess{number}"} for number in range(4)]
+    async with limited_client(
+        database_url, limit=100, redis_url=redis_url, failed_limit=3, address=unique_address()
+    ) as client:
+        statuses = [(await client.get("/v1/territories", headers=guess)).status_code for guess in guesses]
+        with_a_valid_key = await client.get("/v1/territories", headers=reader)
+
+    assert statuses == [401, 401, 401, 429]
+    # The address is refused until the window ends, even with a valid key.
+    assert with_a_valid_key.status_code == 429
+    assert with_a_valid_key.headers["Retry-After"] == "3595"
+    assert "without a valid key" in with_a_valid_key.json()["detail"]
+
+
+@time_machine.travel(START, tick=False)
+async def test_failed_authentications_of_one_address_leave_other_addresses_alone(database_url, reader):
+    async with limited_client(database_url, limit=100, failed_limit=1) as client:
+        refused = await client.get("/v1/territories", headers={"Authorization": "Bearer obs_guess"})
+        blocked = await client.get("/v1/territories", headers=reader)
+        app = client._transport.app
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as elsewhere:
+        other_address = await elsewhere.get("/v1/territories", headers=reader)
+
+    assert (refused.status_code, blocked.status_code, other_address.status_code) == (401, 429, 200)
