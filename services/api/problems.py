@@ -130,7 +130,11 @@ def _is_database_unavailable(exc: Exception) -> bool:
         return True
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
         return True
-    if isinstance(exc, asyncpg.ConnectionDoesNotExistError) or _sqlstate(exc).startswith(UNAVAILABLE_STATES):
+    # InterfaceError: the driver's connection is closed (ConnectionDoesNotExistError...).
+    # InternalClientError: the server ended the connection between two messages of one
+    # exchange (seen on a fast shutdown); on_driver drops such a connection from the pool.
+    driver_errors = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
+    if isinstance(exc, driver_errors) or _sqlstate(exc).startswith(UNAVAILABLE_STATES):
         return True
     return isinstance(exc, ConnectionError | OSError | TimeoutError)
 

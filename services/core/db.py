@@ -1,10 +1,12 @@
 """Database engine, sessions and the column types shared by every module."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
+import asyncpg
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -17,6 +19,8 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from services.core.config import Settings
+
+T = TypeVar("T")
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -106,6 +110,30 @@ async def driver_connection(session: AsyncSession):
     """The asyncpg connection under the session, inside its transaction (for COPY)."""
     connection = await session.connection()
     return (await connection.get_raw_connection()).driver_connection
+
+
+# Errors after which the connection is known to be fine: the server refused the statement.
+_CONNECTION_LOST_STATES = ("08", "57P", "53300")
+
+
+def _connection_still_usable(exc: BaseException) -> bool:
+    state = getattr(exc, "sqlstate", None) or ""
+    return isinstance(exc, asyncpg.PostgresError) and not state.startswith(_CONNECTION_LOST_STATES)
+
+
+async def on_driver(session: AsyncSession, operation: Callable[[Any], Awaitable[T]]) -> T:
+    """`operation(asyncpg connection)` under the session. SQLAlchemy does not see what goes
+    wrong on the driver directly: a connection lost, or left in the middle of a message
+    exchange (a cancelled request), would go back to the pool and fail the next request that
+    takes it. Such a connection is invalidated instead."""
+    connection = await session.connection()
+    driver = (await connection.get_raw_connection()).driver_connection
+    try:
+        return await operation(driver)
+    except BaseException as exc:
+        if not _connection_still_usable(exc):
+            await connection.invalidate(exc if isinstance(exc, Exception) else None)
+        raise
 
 
 @asynccontextmanager

@@ -98,8 +98,13 @@ async def test_a_database_restart_answers_503_then_the_same_api_serves_again(ser
             stopped_at = time.monotonic()
             await asyncio.to_thread(postgres_cluster.stop, mode)
             try:
-                for response in await asyncio.wait_for(asyncio.gather(*in_flight), ANSWER_WITHIN_SECONDS):
-                    _assert_clean_failure(response)
+                answered_in_flight = await asyncio.wait_for(asyncio.gather(*in_flight), ANSWER_WITHIN_SECONDS)
+                for response in answered_in_flight:
+                    # A fast shutdown ends the locking session first: a query it released may
+                    # still finish before its own session is ended. Either answer is clean.
+                    if response.status_code not in (200, 201):
+                        _assert_clean_failure(response)
+                created_in_flight = sum(response.status_code == 201 for response in answered_in_flight)
                 assert time.monotonic() - stopped_at < ANSWER_WITHIN_SECONDS + 5
                 locker.terminate()
 
@@ -123,7 +128,7 @@ async def test_a_database_restart_answers_503_then_the_same_api_serves_again(ser
             after = await _catalyst_lists(client)
             assert {response.status_code for response in after} == {200}, [r.text for r in after]
             # Nothing of the writes that failed was kept.
-            assert len(after[0].json()["items"]) == catalysts_before
+            assert len(after[0].json()["items"]) == catalysts_before + created_in_flight
             created = await _timed(client.post("/v1/catalysts", json=CATALYST))
             assert created.status_code == 201, created.text
             assert (await client.get(f"/v1/catalysts/{created.json()['id']}")).status_code == 200

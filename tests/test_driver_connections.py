@@ -1,0 +1,65 @@
+"""Statements sent straight to asyncpg: a connection left broken never goes back to the pool."""
+
+import asyncio
+
+import asyncpg
+import pytest
+
+from services.core.config import Settings
+from services.core.db import create_engine, create_session_factory, on_driver
+from tests.databases import fresh_database
+
+
+@pytest.fixture(scope="module")
+def postgres_url(tmp_path_factory):
+    with fresh_database("postgresql", tmp_path_factory.mktemp("driver")) as url:
+        yield url
+
+
+@pytest.fixture
+async def session_factory(postgres_url):
+    engine = create_engine(Settings(database_url=postgres_url))
+    yield create_session_factory(engine)
+    await engine.dispose()
+
+
+async def backend_pid(session) -> int:
+    return await on_driver(session, lambda connection: connection.fetchval("SELECT pg_backend_pid()"))
+
+
+async def test_a_statement_the_server_refuses_leaves_the_connection_in_the_pool(session_factory):
+    async with session_factory() as session:
+        first_pid = await backend_pid(session)
+        with pytest.raises(asyncpg.UndefinedTableError):
+            await on_driver(session, lambda connection: connection.fetch("SELECT * FROM no_such_table"))
+    async with session_factory() as session:
+        assert await backend_pid(session) == first_pid
+
+
+async def test_a_lost_connection_is_dropped_not_handed_to_the_next_request(session_factory, postgres_url):
+    async with session_factory() as session:
+        lost_pid = await backend_pid(session)
+        admin = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            await admin.execute("SELECT pg_terminate_backend($1)", lost_pid)
+        finally:
+            await admin.close()
+        with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
+            await on_driver(session, lambda connection: connection.fetchval("SELECT 1"))
+    async with session_factory() as session:
+        assert await backend_pid(session) != lost_pid
+
+
+async def test_a_request_cancelled_mid_statement_does_not_give_back_a_busy_connection(session_factory):
+    async with session_factory() as session:
+        busy_pid = await backend_pid(session)
+        slow = asyncio.ensure_future(
+            on_driver(session, lambda connection: connection.fetch("SELECT pg_sleep(5)"))
+        )
+        await asyncio.sleep(0.2)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+    async with session_factory() as session:
+        # A fresh connection answers at once: the one cancelled mid-exchange was not reused.
+        assert await asyncio.wait_for(backend_pid(session), 2) != busy_pid
