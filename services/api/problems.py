@@ -132,7 +132,7 @@ def _is_database_unavailable(exc: Exception) -> bool:
         return True
     # InterfaceError: the driver's connection is closed (ConnectionDoesNotExistError...).
     # InternalClientError: the server ended the connection between two messages of one
-    # exchange (seen on a fast shutdown); on_driver drops such a connection from the pool.
+    # exchange (seen on a fast shutdown); session_scope drops such a connection from the pool.
     driver_errors = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
     if isinstance(exc, driver_errors) or _sqlstate(exc).startswith(UNAVAILABLE_STATES):
         return True

@@ -1,10 +1,10 @@
 """Database engine, sessions and the column types shared by every module."""
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
 
 import asyncpg
 from sqlalchemy import DateTime, event
@@ -19,8 +19,6 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 from services.core.config import Settings
-
-T = TypeVar("T")
 
 CONNECT_TIMEOUT_SECONDS = 5
 
@@ -109,31 +107,34 @@ def uses_postgresql(session: AsyncSession) -> bool:
 async def driver_connection(session: AsyncSession):
     """The asyncpg connection under the session, inside its transaction (for COPY)."""
     connection = await session.connection()
+    # Remembered so that session_scope can drop it if the driver leaves it broken.
+    session.info[_HANDED_TO_DRIVER] = connection
     return (await connection.get_raw_connection()).driver_connection
 
 
-# Errors after which the connection is known to be fine: the server refused the statement.
+_HANDED_TO_DRIVER = "connection handed to the driver"
+# Errors after which the driver's connection cannot be trusted: lost (connection classes,
+# server shutdown), or left in the middle of a message exchange (a cancelled await).
 _CONNECTION_LOST_STATES = ("08", "57P", "53300")
 
 
-def _connection_still_usable(exc: BaseException) -> bool:
-    state = getattr(exc, "sqlstate", None) or ""
-    return isinstance(exc, asyncpg.PostgresError) and not state.startswith(_CONNECTION_LOST_STATES)
+def _leaves_driver_connection_broken(exc: BaseException) -> bool:
+    if isinstance(
+        exc, asyncio.CancelledError | asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError
+    ):
+        return True
+    if isinstance(exc, asyncpg.PostgresError):
+        return (getattr(exc, "sqlstate", None) or "").startswith(_CONNECTION_LOST_STATES)
+    return isinstance(exc, OSError)
 
 
-async def on_driver(session: AsyncSession, operation: Callable[[Any], Awaitable[T]]) -> T:
-    """`operation(asyncpg connection)` under the session. SQLAlchemy does not see what goes
-    wrong on the driver directly: a connection lost, or left in the middle of a message
-    exchange (a cancelled request), would go back to the pool and fail the next request that
-    takes it. Such a connection is invalidated instead."""
-    connection = await session.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    try:
-        return await operation(driver)
-    except BaseException as exc:
-        if not _connection_still_usable(exc):
-            await connection.invalidate(exc if isinstance(exc, Exception) else None)
-        raise
+async def _drop_broken_connection(session: AsyncSession, exc: BaseException) -> None:
+    """SQLAlchemy invalidates a connection when its own statements fail, not when statements
+    sent straight to asyncpg (COPY, the hot reads) do: without this, such a connection would
+    go back to the pool and fail the next request that takes it."""
+    connection = session.info.pop(_HANDED_TO_DRIVER, None)
+    if connection is not None and _leaves_driver_connection_broken(exc):
+        await connection.invalidate(exc if isinstance(exc, Exception) else None)
 
 
 @asynccontextmanager
@@ -143,6 +144,7 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
         try:
             yield session
             await session.commit()
-        except BaseException:
+        except BaseException as exc:
+            await _drop_broken_connection(session, exc)
             await session.rollback()
             raise

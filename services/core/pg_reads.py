@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db import on_driver, uses_postgresql
+from services.core.db import driver_connection, uses_postgresql
 from services.core.pagination import ID_CURSOR, page_of
 
 
@@ -44,8 +44,8 @@ class Statement:
         return f"{self.select}{where} ORDER BY {order_by} LIMIT {int(limit)}"
 
     async def fetch(self, session: AsyncSession, order_by: str, limit: int) -> list:
-        sql = self.sql(order_by, limit)
-        return await on_driver(session, lambda connection: connection.fetch(sql, *self.args))
+        connection = await driver_connection(session)
+        return await connection.fetch(self.sql(order_by, limit), *self.args)
 
 
 def select_list(fields, alias: str, expressions: dict[str, str] | None = None) -> str:

@@ -10,7 +10,7 @@ from services.core.auth.principal import Principal
 from services.core.auth.schemas import ApiKeyCreate
 from services.core.catalysts.models import Catalyst
 from services.core.clock import utcnow
-from services.core.db import on_driver, uses_postgresql
+from services.core.db import driver_connection, uses_postgresql
 from services.core.errors import Invalid, NotFound
 from services.core.pagination import page_of, paginate
 from services.core.vocabularies import ApiKeyScope
@@ -59,8 +59,8 @@ async def authenticate(session: AsyncSession, key: str) -> Principal | None:
         # Every request authenticates: on PostgreSQL one statement straight from the driver,
         # a tenth of the cost of loading the ORM entity. (It runs before the transaction of the
         # request's first ORM statement, if any: a read, it sees the same committed keys.)
-        key_hash = hash_key(key)
-        api_key = await on_driver(session, lambda connection: connection.fetchrow(AUTHENTICATE_SQL, key_hash))
+        connection = await driver_connection(session)
+        api_key = await connection.fetchrow(AUTHENTICATE_SQL, hash_key(key))
     else:
         api_key = (
             await session.execute(select(*AUTHENTICATE_COLUMNS).where(ApiKey.key_hash == hash_key(key)))

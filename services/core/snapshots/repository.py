@@ -5,22 +5,20 @@ import uuid
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db import on_driver
+from services.core.db import driver_connection
 from services.core.pagination import BIG_INTEGER_CURSOR
 from services.core.pg_reads import Statement, select_list
 from services.core.snapshots.schemas import ScoreRead
 
 
 async def latest_id(session: AsyncSession) -> uuid.UUID | None:
-    return await on_driver(
-        session, lambda connection: connection.fetchval("SELECT id FROM snapshots ORDER BY id DESC LIMIT 1")
-    )
+    connection = await driver_connection(session)
+    return await connection.fetchval("SELECT id FROM snapshots ORDER BY id DESC LIMIT 1")
 
 
 async def existing_id(session: AsyncSession, snapshot_id: uuid.UUID) -> uuid.UUID | None:
-    return await on_driver(
-        session, lambda connection: connection.fetchval("SELECT id FROM snapshots WHERE id = $1", snapshot_id)
-    )
+    connection = await driver_connection(session)
+    return await connection.fetchval("SELECT id FROM snapshots WHERE id = $1", snapshot_id)
 
 
 # A page of ScoreRead rows (and the id that orders them) in one statement: the same filters
