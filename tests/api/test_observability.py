@@ -4,6 +4,7 @@ import io
 import json
 import re
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -13,8 +14,10 @@ from services.api.main import create_app
 from services.core.clock import utcnow
 from services.core.config import Settings
 from services.core.db import session_scope
+from services.core.jobs.models import AggregationJob
 from services.core.logs import configure_logging
 from services.core.outbox.models import OutboxMessage
+from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tests.api.factories import create_catalyst
 
 
@@ -168,3 +171,50 @@ async def test_metrics_ask_for_the_token_when_one_is_configured(database_url):
     assert (anonymous.status_code, wrong.status_code, right.status_code) == (401, 401, 200)
     assert anonymous.headers["content-type"] == "application/problem+json"
     assert "observatoire_http_requests_total" in right.text
+
+
+async def test_metrics_report_finished_job_durations_and_webhook_failures(app, client):
+    finished_at = utcnow()
+    async with session_scope(app.state.session_factory) as session:
+        session.add(
+            AggregationJob(
+                status="succeeded",
+                methodology_version=1,
+                parameters_key="metrics-test|1",
+                started_at=finished_at - timedelta(seconds=42),
+                finished_at=finished_at,
+            )
+        )
+        subscription = WebhookSubscription(
+            url="https://hooks.example.org/x", events=["snapshot.published"], secret="whsec_x"
+        )
+        session.add(subscription)
+        await session.flush()
+        delivery = WebhookDelivery(
+            subscription_id=subscription.id, event_type="snapshot.published", payload={}
+        )
+        session.add(delivery)
+        await session.flush()
+        for attempt, status_code in enumerate([503, None, 200], start=1):
+            session.add(
+                WebhookAttempt(
+                    delivery_id=delivery.id,
+                    attempt=attempt,
+                    attempted_at=finished_at,
+                    status_code=status_code,
+                )
+            )
+    text = (await client.get("/metrics")).text
+
+    buckets = samples(text, "observatoire_aggregation_job_duration_seconds_bucket")
+    # 42 s: above the 30 s bound, within the 60 s one.
+    assert buckets['{le="30.0",outcome="succeeded"}'] == 0
+    assert buckets['{le="60.0",outcome="succeeded"}'] == 1
+    assert samples(text, "observatoire_aggregation_job_duration_seconds_sum") == {
+        '{outcome="succeeded"}': 42.0
+    }
+    assert samples(text, "observatoire_aggregation_jobs") == {'{status="succeeded"}': 1.0}
+    # A 503 and an attempt with no answer failed; the 200 did not.
+    assert samples(text, "observatoire_webhook_attempts_total") == {"": 3.0}
+    assert samples(text, "observatoire_webhook_failures_total") == {"": 2.0}
+    assert samples(text, "observatoire_webhook_deliveries") == {'{status="pending"}': 1.0}
