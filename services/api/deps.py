@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.problems import ProblemException
-from services.core.auth.principal import Principal
+from services.core.auth.principal import ANONYMOUS, Principal
 from services.core.auth.service import authenticate
 from services.core.db import session_scope
 from services.core.pagination import (
@@ -74,7 +74,25 @@ async def staff_principal(principal: Annotated[Principal, Depends(current_princi
     return principal
 
 
+async def public_reader(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal:
+    """The caller of a route that public read opens (published data): with public read on, a
+    request without any Authorization header reads anonymously; one that presents a key has
+    it checked as everywhere else, so that a client sending a wrong key is told so (401)
+    rather than silently served as anonymous."""
+    if request.app.state.settings.public_read and "authorization" not in request.headers:
+        # No api_key_id for the access log: the line shows an anonymous request.
+        return ANONYMOUS
+    return await current_principal(request, session, credentials)
+
+
 ReaderDep = Annotated[Principal, Depends(current_principal)]
+# Same security requirement in the OpenAPI document as ReaderDep (the bearer scheme): the
+# document describes the default, public read off.
+PublicReaderDep = Annotated[Principal, Depends(public_reader)]
 WriterDep = Annotated[Principal, Depends(writer_principal)]
 StaffDep = Annotated[Principal, Depends(staff_principal)]
 

@@ -5,9 +5,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic.json_schema import models_json_schema
 
+from services.api.deps import public_reader
 from services.api.problems import HTTP_TITLES, PROBLEM_MEDIA_TYPE, Problem
 from services.core.catalysts.geojson import FeatureCollection
 from services.core.observations.schemas import BatchObservation
@@ -24,6 +25,15 @@ IDEMPOTENCY_KEY_PARAMETER = {
     "description": "Any unique string (a UUID). A retry with the same key and body returns the first "
     "response; the same key with another body is refused (422); kept at least 24 hours, per API key.",
 }
+
+
+# The document is built with public read off (the default), so these operations keep their
+# security requirement; their description says what changes when an operator opens them.
+PUBLIC_READ_NOTE = (
+    "No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): "
+    "a request without an `Authorization` header is then answered, rate-limited per client "
+    "address. A key that is sent is still checked: a wrong one gets 401."
+)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -81,8 +91,28 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             if method == "post":
                 operation.setdefault("parameters", []).append(IDEMPOTENCY_KEY_PARAMETER)
     _link_creations(schema["paths"], components)
+    _note_public_read(app, schema["paths"])
     app.openapi_schema = schema
     return schema
+
+
+def _uses(dependant, call) -> bool:
+    return any(sub.call is call or _uses(sub, call) for sub in dependant.dependencies)
+
+
+def _note_public_read(app: FastAPI, paths: dict[str, Any]) -> None:
+    opened = {
+        context.name
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and _uses(context.dependant, public_reader)
+    }
+    for path_item in paths.values():
+        for operation in path_item.values():
+            if operation.get("operationId") in opened:
+                description = operation.get("description")
+                operation["description"] = (
+                    f"{description}\n\n{PUBLIC_READ_NOTE}" if description else PUBLIC_READ_NOTE
+                )
 
 
 def _response_schema(operation: dict[str, Any], status: str) -> dict[str, Any] | None:

@@ -48,6 +48,12 @@ class Settings(BaseSettings):
     metrics_token: str | None = Field(
         default=None, description="When set, /metrics asks for `Authorization: Bearer <token>`."
     )
+    # Open data: the published registry and scores may be read without a key.
+    public_read: bool = Field(
+        default=False,
+        description="When true, GET on snapshots, territories, catalysts, the map, alliances, "
+        "vocabularies and methodologies needs no key (rate-limited per client address).",
+    )
     # Jobs and the worker.
     aggregation_cron: str | None = Field(
         default=None, description="Cron expression (5 fields, UTC) of scheduled aggregations."

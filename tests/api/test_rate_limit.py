@@ -33,6 +33,7 @@ async def limited_client(
     redis_url: str | None = None,
     failed_limit: int = 100,
     address: str = "127.0.0.1",
+    public_read: bool = False,
 ):
     app = create_app(
         Settings(
@@ -41,6 +42,7 @@ async def limited_client(
             rate_limit_requests=limit,
             rate_limit_window_seconds=WINDOW,
             rate_limit_failed_authentications=failed_limit,
+            public_read=public_read,
         )
     )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 40000))
@@ -116,6 +118,31 @@ async def test_requests_without_a_key_are_counted_by_client_address(database_url
         statuses = [(await client.get("/v1/territories")).status_code for _ in range(3)]
     # Refused for the missing key first, then for the rate: guessing keys is throttled too.
     assert statuses == [401, 401, 429]
+
+
+@pytest.mark.parametrize("redis_url", [None, REDIS_URL], ids=["memory", "redis"])
+@time_machine.travel(START, tick=False)
+async def test_anonymous_reads_of_public_read_are_limited_per_client_address(database_url, reader, redis_url):
+    """With public read on, anyone may read without a key: each address has the allowance of
+    one key, and answers 200 are not failed authentications."""
+    address = unique_address()
+    async with limited_client(
+        database_url, limit=2, redis_url=redis_url, failed_limit=1, address=address, public_read=True
+    ) as client:
+        anonymous = [await client.get("/v1/territories") for _ in range(3)]
+        with_a_key = await client.get("/v1/territories", headers=reader)
+        app = client._transport.app
+    transport = httpx.ASGITransport(app=app, client=(unique_address(), 4000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as elsewhere:
+        other_address = await elsewhere.get("/v1/territories")
+
+    assert [response.status_code for response in anonymous] == [200, 200, 429]
+    assert [response.headers["RateLimit-Remaining"] for response in anonymous] == ["1", "0", "0"]
+    assert anonymous[0].headers["RateLimit-Limit"] == "2"
+    assert anonymous[2].headers["Retry-After"] == "3595"
+    # A key has its own count, and the address was never refused for failed authentications.
+    assert with_a_key.status_code == 200
+    assert other_address.status_code == 200
 
 
 @time_machine.travel(START, tick=False)

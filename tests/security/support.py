@@ -53,6 +53,8 @@ class Operation:
     # The least a caller needs, read from the route's dependencies: "public", "read", "write"
     # or "staff". Derived, not listed, so that a new route is covered the day it is added.
     scope: str
+    # Answered without a key when the operator turns public read on (OBSERVATOIRE_PUBLIC_READ).
+    opened_by_public_read: bool
     has_json_body: bool
     in_schema: bool
     summary: str
@@ -89,7 +91,8 @@ def _scope(dependant) -> str:
         return "staff"
     if deps.writer_principal in calls:
         return "write"
-    if deps.current_principal in calls:
+    # Public read is off in these tests: the routes it would open need a read key like the rest.
+    if deps.current_principal in calls or deps.public_reader in calls:
         return "read"
     return "public"
 
@@ -109,6 +112,7 @@ def operations(app) -> list[Operation]:
                     path=context.path_format,
                     name=context.name,
                     scope=_scope(context.dependant),
+                    opened_by_public_read=deps.public_reader in _dependency_calls(context.dependant),
                     has_json_body=body_field is not None,
                     in_schema=context.include_in_schema,
                     summary=context.summary or "",

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
-from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SearchQuery, SessionDep, WriterDep
+from services.api.deps import CursorQuery, LimitQuery, PublicReaderDep, SearchQuery, SessionDep, WriterDep
 from services.api.etags import check_if_match, conditional_read, with_etag
 from services.api.openapi import problems
 from services.api.pages import page_response
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/alliances", tags=["alliances"], route_class=Limit
 @router.get("", summary="List alliances", response_model=Page[AllianceRead])
 async def list_alliances(
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     catalyst: Annotated[uuid.UUID | None, Query(description="Convened by this catalyst.")] = None,
     territory: TerritoryFilter = None,
     domain: Domain | None = None,
@@ -67,7 +67,7 @@ async def create_alliance(
     responses=problems(304, 404),
 )
 async def get_alliance(
-    alliance_id: uuid.UUID, session: SessionDep, _: ReaderDep, request: Request, response: Response
+    alliance_id: uuid.UUID, session: SessionDep, _: PublicReaderDep, request: Request, response: Response
 ):
     alliance = await service.get_alliance(session, alliance_id)
     return conditional_read(request, response, AllianceRead.model_validate(alliance))

@@ -7,7 +7,7 @@ from services.api.bodies import LimitedBodyRoute
 from services.api.deps import (
     CursorQuery,
     LimitQuery,
-    ReaderDep,
+    PublicReaderDep,
     SearchQuery,
     SessionDep,
     StaffDep,
@@ -32,7 +32,7 @@ TerritoryFilter = Annotated[
 @router.get("", summary="List catalysts", response_model=Page[CatalystRead])
 async def list_catalysts(
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     territory: TerritoryFilter = None,
     structure_type: StructureType | None = None,
     trade: Trade | None = None,
@@ -68,7 +68,7 @@ async def create_catalyst(
     responses=problems(304, 404),
 )
 async def get_catalyst(
-    catalyst_id: uuid.UUID, session: SessionDep, _: ReaderDep, request: Request, response: Response
+    catalyst_id: uuid.UUID, session: SessionDep, _: PublicReaderDep, request: Request, response: Response
 ):
     catalyst = await service.get_catalyst(session, catalyst_id)
     return conditional_read(request, response, CatalystRead.model_validate(catalyst))

@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.api.deps import ReaderDep, SearchQuery, SessionDep
+from services.api.deps import PublicReaderDep, SearchQuery, SessionDep
 from services.api.routes.catalysts import TerritoryFilter
 from services.core.catalysts import service
 from services.core.catalysts.geojson import feature_collection
@@ -29,7 +29,7 @@ class GeoJSONResponse(JSONResponse):
 )
 async def map_catalysts(
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     territory: TerritoryFilter = None,
     structure_type: StructureType | None = None,
     trade: Trade | None = None,

@@ -3,7 +3,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from services.api.bodies import LimitedBodyRoute
-from services.api.deps import IntegerCursorQuery, LimitQuery, ReaderDep, SessionDep, StaffDep
+from services.api.deps import IntegerCursorQuery, LimitQuery, PublicReaderDep, SessionDep, StaffDep
 from services.api.openapi import problems
 from services.core.methodology import service
 from services.core.methodology.schemas import MethodologyCreate, MethodologyRead, VersionNumber
@@ -14,7 +14,10 @@ router = APIRouter(prefix="/v1/methodologies", tags=["methodologies"], route_cla
 
 @router.get("", summary="List the versions of the scoring method", response_model=Page[MethodologyRead])
 async def list_methodologies(
-    session: SessionDep, _: ReaderDep, limit: LimitQuery = DEFAULT_LIMIT, cursor: IntegerCursorQuery = None
+    session: SessionDep,
+    _: PublicReaderDep,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    cursor: IntegerCursorQuery = None,
 ):
     items, next_cursor = await service.list_methodologies(session, cursor=cursor, limit=limit)
     return Page[MethodologyRead](
@@ -42,5 +45,5 @@ async def create_methodology(
     response_model=MethodologyRead,
     responses=problems(404),
 )
-async def get_methodology(version: Annotated[VersionNumber, Path()], session: SessionDep, _: ReaderDep):
+async def get_methodology(version: Annotated[VersionNumber, Path()], session: SessionDep, _: PublicReaderDep):
     return MethodologyRead.model_validate(await service.get_methodology(session, version))

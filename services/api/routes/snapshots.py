@@ -9,7 +9,7 @@ from services.api.deps import (
     CursorQuery,
     IntegerCursorQuery,
     LimitQuery,
-    ReaderDep,
+    PublicReaderDep,
     SessionDep,
 )
 from services.api.openapi import problems
@@ -38,7 +38,7 @@ SnapshotRef = Annotated[
 @router.get("", summary="Published snapshots, oldest first", response_model=Page[SnapshotRead])
 async def list_snapshots(
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     methodology_version: Annotated[VersionNumber | None, Query()] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
@@ -55,7 +55,7 @@ async def list_snapshots(
     response_model=SnapshotRead,
     responses=problems(404),
 )
-async def get_snapshot(snapshot_id: SnapshotRef, session: SessionDep, _: ReaderDep):
+async def get_snapshot(snapshot_id: SnapshotRef, session: SessionDep, _: PublicReaderDep):
     return SnapshotRead.model_validate(await service.get_snapshot(session, snapshot_id))
 
 
@@ -68,7 +68,7 @@ async def get_snapshot(snapshot_id: SnapshotRef, session: SessionDep, _: ReaderD
 async def list_snapshot_scores(
     snapshot_id: SnapshotRef,
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     subject_type: SubjectType | None = None,
     subject_id: Annotated[str | None, Query(max_length=64)] = None,
     axis: Axis | None = None,
@@ -128,7 +128,7 @@ async def _csv_chunks(rows):
 async def export_snapshot(
     snapshot_id: SnapshotRef,
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     request: Request,
     format: Literal["json", "csv"] = "json",
 ):
@@ -159,7 +159,7 @@ async def compare_snapshots(
         ),
     ],
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     subject_type: SubjectType | None = None,
     axis: Axis | None = None,
     limit: LimitQuery = DEFAULT_LIMIT,

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from services.api.bodies import LimitedBodyRoute
 from services.api.deps import (
     LimitQuery,
-    ReaderDep,
+    PublicReaderDep,
     SearchQuery,
     SessionDep,
     StaffDep,
@@ -25,7 +25,7 @@ CodePath = Annotated[str, Path(max_length=64, description="Territory code, e.g. 
 @router.get("", summary="List territories", response_model=Page[TerritoryRead])
 async def list_territories(
     session: SessionDep,
-    _: ReaderDep,
+    _: PublicReaderDep,
     parent: Annotated[str | None, Query(max_length=64, description="Direct children of this code.")] = None,
     level: TerritoryLevel | None = None,
     q: SearchQuery = None,
@@ -55,7 +55,7 @@ async def create_territory(payload: TerritoryCreate, session: SessionDep, _: Sta
 
 @router.get("/{code}", summary="Get a territory", response_model=TerritoryRead, responses=problems(304, 404))
 async def get_territory(
-    code: CodePath, session: SessionDep, _: ReaderDep, request: Request, response: Response
+    code: CodePath, session: SessionDep, _: PublicReaderDep, request: Request, response: Response
 ):
     territory = await service.get_territory(session, code)
     return conditional_read(request, response, TerritoryRead.model_validate(territory))

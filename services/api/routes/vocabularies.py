@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from services.api.deps import ReaderDep
+from services.api.deps import PublicReaderDep
 from services.core.vocabularies import all_vocabularies
 
 router = APIRouter(prefix="/v1/vocabularies", tags=["vocabularies"])
@@ -18,5 +18,5 @@ class Term(BaseModel):
     summary="Every code list, with French and English labels",
     response_model=dict[str, list[Term]],
 )
-async def list_vocabularies(_: ReaderDep):
+async def list_vocabularies(_: PublicReaderDep):
     return all_vocabularies()

@@ -10,9 +10,14 @@ from services.core.vocabularies import ApiKeyScope
 
 @dataclass(frozen=True)
 class Principal:
-    key_id: uuid.UUID
+    # None for the anonymous reader of public read, who presented no key.
+    key_id: uuid.UUID | None
     scope: ApiKeyScope
     catalyst_id: uuid.UUID | None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.key_id is None
 
     @property
     def is_staff(self) -> bool:
@@ -38,3 +43,8 @@ class Principal:
         self.require_write()
         if not self.speaks_for(catalyst_ids):
             raise Forbidden(f"This key's catalyst does not convene {what}.")
+
+
+# Who reads the published data without a key when the operator opens it (public read): the
+# rights of a read key, bound to no catalyst, so it can neither write nor act as staff.
+ANONYMOUS = Principal(key_id=None, scope=ApiKeyScope.read, catalyst_id=None)
