@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from services.api import metrics
+from services.api.dashboard import DashboardMiddleware
 from services.api.deps import check_request_parameters
 from services.api.idempotency import IdempotencyMiddleware
 from services.api.openapi import build_openapi, operation_id
@@ -132,6 +133,9 @@ def add_middlewares(app: FastAPI, settings: Settings, rate_limiter: RateLimiter)
             allow_credentials=False,
             max_age=600,
         )
+    # Outside the rate limiter (a page's assets do not use up the address's allowance), inside
+    # the request context (each file served is logged with its request id).
+    app.add_middleware(DashboardMiddleware, dist=settings.web_dist)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
 

@@ -12,6 +12,9 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var") / "observatoire.db"
+# Where `npm run build` in services/web writes the dashboard, found from this file rather than
+# from the working directory, so that `serve` started from anywhere finds it.
+DEFAULT_WEB_DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 
 
 class Settings(BaseSettings):
@@ -53,6 +56,10 @@ class Settings(BaseSettings):
         default=False,
         description="When true, GET on snapshots, territories, catalysts, the map, alliances, "
         "vocabularies and methodologies needs no key (rate-limited per client address).",
+    )
+    # The web dashboard served at `/`.
+    web_dist: Path = Field(
+        default=DEFAULT_WEB_DIST, description="The dashboard's build (index.html and assets/)."
     )
     # Jobs and the worker.
     aggregation_cron: str | None = Field(
