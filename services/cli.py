@@ -93,11 +93,20 @@ def aggregate(
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the job to its end with a progress bar.")
     ] = False,
+    if_none_published: Annotated[
+        bool,
+        typer.Option(
+            "--if-none-published",
+            help="Request nothing when a snapshot is already published (the first run of a demo).",
+        ),
+    ] = False,
 ) -> None:
     """Request an aggregation job (like staff through the API)."""
     from services.worker.cli_aggregate import request_and_follow
 
-    status = asyncio.run(request_and_follow(get_settings(), as_of.date() if as_of else None, wait))
+    status = asyncio.run(
+        request_and_follow(get_settings(), as_of.date() if as_of else None, wait, if_none_published)
+    )
     if status == "failed":
         raise typer.Exit(code=1)
 

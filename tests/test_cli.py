@@ -98,3 +98,17 @@ def test_aggregate_waits_for_the_job_and_prints_the_snapshot(database):
         snapshot = client.get("/v1/snapshots/latest", headers={"Authorization": f"Bearer {key}"}).json()
     assert snapshot["id"] == snapshot_id
     assert snapshot["counts"]["alliances"] >= 6
+
+
+def test_aggregate_if_none_published_runs_only_the_first_time(tmp_path):
+    """What `make run` does for its demo: one aggregation on the first run, none after."""
+    database = tmp_path / "first-run.db"
+    assert observatoire("migrate", database=database).returncode == 0
+    first = observatoire("aggregate", "--if-none-published", "--wait", database=database)
+    assert first.returncode == 0, first.stderr
+    assert uuid.UUID(first.stdout.strip().splitlines()[-1])
+
+    again = observatoire("aggregate", "--if-none-published", "--wait", database=database)
+    assert again.returncode == 0, again.stderr
+    assert "already published" in again.stderr
+    assert "Aggregation job" not in again.stderr

@@ -10,6 +10,7 @@ from services.core.config import Settings
 from services.core.db import create_engine, create_session_factory, session_scope
 from services.core.jobs.models import AggregationJob
 from services.core.jobs.service import FINISHED, request_job
+from services.core.snapshots.service import any_published
 from services.worker.context import TaskContext
 from services.worker.inline import InlineRunner
 from services.worker.runtime import QueueRelay, create_job_runtime
@@ -18,12 +19,21 @@ from services.worker.tasks.relay import relay_outbox
 POLL_SECONDS = 0.5
 
 
-async def request_and_follow(settings: Settings, as_of: date | None, wait: bool) -> str:
+# What request_and_follow returns when --if-none-published found a snapshot.
+SKIPPED = "skipped"
+
+
+async def request_and_follow(
+    settings: Settings, as_of: date | None, wait: bool, if_none_published: bool = False
+) -> str:
     console = Console(stderr=True)
     engine = create_engine(settings)
     factory = create_session_factory(engine)
     try:
         async with session_scope(factory) as session:
+            if if_none_published and await any_published(session):
+                console.print("A snapshot is already published: no aggregation requested.")
+                return SKIPPED
             job, created = await request_job(
                 session, as_of=as_of, methodology_version=None, requested_by=None, trigger="cli"
             )

@@ -16,6 +16,10 @@ LATEST = "latest"
 EXPORT_BATCH = 2000
 
 
+async def any_published(session: AsyncSession) -> bool:
+    return await session.scalar(select(Snapshot.id).limit(1)) is not None
+
+
 async def get_snapshot(session: AsyncSession, reference: str) -> Snapshot:
     """A snapshot by id, or the newest published one for `latest`."""
     if reference == LATEST:
