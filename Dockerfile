@@ -1,3 +1,13 @@
+# The dashboard, built with Node.js from the committed lock file; only its output (dist/) goes
+# into the image. The web sources sit at the same place as in the repository, next to openapi/.
+FROM node:20-slim AS web
+WORKDIR /build/services/web
+COPY services/web/package.json services/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY openapi /build/openapi
+COPY services/web ./
+RUN npm run build
+
 # One image for every role: `serve` (default), `migrate`, `worker`, `seed-demo`, `openapi`.
 FROM python:3.11-slim
 
@@ -18,6 +28,10 @@ RUN pip install -c constraints.txt .
 # `migrate` finds alembic.ini and migrations/ next to the `services` package it runs from,
 # and the wheel holds neither: run the code from /app, where they sit side by side.
 ENV PYTHONPATH=/app
+
+# The dashboard served at `/`, where OBSERVATOIRE_WEB_DIST says (its default, next to the code).
+COPY --from=web /build/services/web/dist ./services/web/dist
+ENV OBSERVATOIRE_WEB_DIST=/app/services/web/dist
 
 # Non-root; /app/var is where the default SQLite database goes when DATABASE_URL is unset.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin observatoire \

@@ -6,6 +6,7 @@ rather than a deployment.
 """
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import yaml
 
 from services.api.routes.health import router as health_router
 from services.cli import app as cli_app
-from services.core.config import Settings
+from services.core.config import DEFAULT_WEB_DIST, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -40,11 +41,17 @@ def command_of(service: str) -> list[str]:
     return [str(word) for word in command]
 
 
+def with_defaults(value: str) -> str:
+    """The value as compose gives it when the variables it names are unset: `${NAME:-default}`
+    (or `${NAME-default}`) becomes `default`."""
+    return re.sub(r"\$\{\w+:?-([^}]*)\}", r"\1", value)
+
+
 def environment_of(service: str) -> dict[str, str]:
     environment = SERVICES[service].get("environment") or {}
     if isinstance(environment, list):
         environment = dict(item.split("=", 1) for item in environment)
-    return {name: str(value) for name, value in environment.items()}
+    return {name: with_defaults(str(value)) for name, value in environment.items()}
 
 
 def dockerfile_instruction(name: str) -> str:
@@ -154,3 +161,34 @@ def test_compose_environment_is_what_settings_read(service, monkeypatch):
     assert settings.redis_url == environment["REDIS_URL"]
     assert not settings.is_sqlite
     assert settings.async_database_url.startswith("postgresql+asyncpg://")
+
+
+def test_the_api_opens_public_read_only_when_asked():
+    raw = str(SERVICES["api"]["environment"]["OBSERVATOIRE_PUBLIC_READ"])
+    assert raw.startswith("${OBSERVATOIRE_PUBLIC_READ")
+    assert environment_of("api")["OBSERVATOIRE_PUBLIC_READ"] == "false"
+    for service in ("migrate", "worker"):
+        assert "OBSERVATOIRE_PUBLIC_READ" not in environment_of(service)
+
+
+def dockerfile_stages() -> list[str]:
+    return re.split(r"^FROM ", DOCKERFILE, flags=re.MULTILINE)[1:]
+
+
+def test_the_image_builds_the_dashboard_and_serves_it_from_where_the_setting_says():
+    web, final = dockerfile_stages()
+    assert web.startswith("node:20") and " AS web" in web.splitlines()[0]
+    # From the committed lock file; the types' source (openapi/) is beside the web sources.
+    assert "npm ci" in web and "npm run build" in web and "COPY openapi " in web
+    copied = re.search(r"^COPY --from=web (\S+) (\S+)$", final, flags=re.MULTILINE)
+    assert copied and copied.group(1).endswith("services/web/dist")
+    # Where the code runs from (/app), the setting's default is the same folder.
+    target = dockerfile_instruction("WORKDIR") + "/" + DEFAULT_WEB_DIST.relative_to(ROOT).as_posix()
+    assert copied.group(2) in (target, "./" + DEFAULT_WEB_DIST.relative_to(ROOT).as_posix())
+    assert f"\nENV OBSERVATOIRE_WEB_DIST={target}\n" in final
+    assert "OBSERVATOIRE_WEB_DIST" in settings_variables()
+
+
+def test_the_build_context_leaves_out_the_local_dashboard_build_and_dependencies():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {"services/web/node_modules/", "services/web/dist/"} <= set(ignored)
