@@ -48,10 +48,10 @@ NOT_BUILT_PAGE = """<!doctype html>
 <title>Observatoire</title>
 </head>
 <body>
-<p>Le tableau de bord n’est pas construit : installez Node.js 20 ou plus récent, puis relancez
+<p>Le tableau de bord n’est pas construit : installez Node.js 20.19 ou plus récent, puis relancez
 <code>make run</code> ; l’API répond sous <code>/v1</code> et sa documentation est sur
 <a href="/docs">/docs</a>.</p>
-<p lang="en">The dashboard is not built: install Node.js 20 or newer and run <code>make run</code>
+<p lang="en">The dashboard is not built: install Node.js 20.19 or newer and run <code>make run</code>
 again; the API answers under <code>/v1</code> and its documentation is at <a href="/docs">/docs</a>.</p>
 </body>
 </html>
