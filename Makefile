@@ -45,7 +45,7 @@ run: install
 	@if [ ! -s var/staff-key ]; then \
 		umask 077; $(BIN)/observatoire keys create --scope staff --name "Local staff (make run)" 2>/dev/null | tail -n 1 > var/staff-key; \
 	fi
-	$(BIN)/observatoire aggregate --if-none-published --wait
+	$(BIN)/observatoire aggregate --if-none-published --wait >/dev/null
 	@echo ""
 	@echo "  Observatoire API:  http://$(HOST):$(PORT)/v1  (documentation: http://$(HOST):$(PORT)/docs)"
 	@echo "  Staff API key:     $$(cat var/staff-key)"
