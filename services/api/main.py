@@ -16,6 +16,7 @@ from services.api.problems import UnexpectedErrorMiddleware, install_problem_han
 from services.api.rate_limit import RateLimiter, RateLimitMiddleware
 from services.api.request_context import RequestContextMiddleware
 from services.api.routes import (
+    access,
     alliances,
     api_keys,
     catalysts,
@@ -50,6 +51,7 @@ Authenticate with an API key: `Authorization: Bearer obs_...`. Errors are RFC 94
 
 TAGS = [
     {"name": "health", "description": "Liveness and readiness probes (no key needed)."},
+    {"name": "access", "description": "What the caller may do, with or without a key."},
     {"name": "vocabularies", "description": "Code lists with French and English labels."},
     {"name": "territories", "description": "Countries, regions, departments and local territories."},
     {"name": "catalysts", "description": "Territorial catalysts (catalyseurs territoriaux)."},
@@ -68,6 +70,7 @@ TAGS = [
 
 ROUTERS = [
     health.router,
+    access.router,
     vocabularies.router,
     territories.router,
     catalysts.router,
