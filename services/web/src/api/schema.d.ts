@@ -38,6 +38,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/access": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What the caller may do (no key needed)
+         * @description Without an `Authorization` header, says whether the observatory publishes its results openly. With a key, says that key's scope and catalyst; a key that is not valid gets the usual 401.
+         */
+        get: operations["get_access"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/vocabularies": {
         parameters: {
             query?: never;
@@ -45,7 +65,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every code list, with French and English labels */
+        /**
+         * Every code list, with French and English labels
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["list_vocabularies"];
         put?: never;
         post?: never;
@@ -62,7 +85,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List territories */
+        /**
+         * List territories
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["list_territories"];
         put?: never;
         /** Add a territory (staff) */
@@ -80,7 +106,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a territory */
+        /**
+         * Get a territory
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["get_territory"];
         put?: never;
         post?: never;
@@ -98,7 +127,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List catalysts */
+        /**
+         * List catalysts
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["list_catalysts"];
         put?: never;
         /** Register a catalyst (staff) */
@@ -116,7 +148,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a catalyst */
+        /**
+         * Get a catalyst
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["get_catalyst"];
         put?: never;
         post?: never;
@@ -135,7 +170,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Map of the catalysts (GeoJSON) */
+        /**
+         * Map of the catalysts (GeoJSON)
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["map_catalysts"];
         put?: never;
         post?: never;
@@ -188,7 +226,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List alliances */
+        /**
+         * List alliances
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["list_alliances"];
         put?: never;
         /** Create an alliance (convened by the key's catalyst) */
@@ -206,7 +247,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an alliance */
+        /**
+         * Get an alliance
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["get_alliance"];
         put?: never;
         post?: never;
@@ -402,7 +446,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the versions of the scoring method */
+        /**
+         * List the versions of the scoring method
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["list_methodologies"];
         put?: never;
         /** Create a new version of the scoring method (staff) */
@@ -420,7 +467,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get one version of the scoring method */
+        /**
+         * Get one version of the scoring method
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["get_methodology"];
         put?: never;
         post?: never;
@@ -489,7 +539,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Published snapshots, oldest first */
+        /**
+         * Published snapshots, oldest first
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["list_snapshots"];
         put?: never;
         post?: never;
@@ -506,7 +559,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A snapshot (`latest` for the newest) */
+        /**
+         * A snapshot (`latest` for the newest)
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["get_snapshot"];
         put?: never;
         post?: never;
@@ -523,7 +579,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A snapshot's score rows, filtered and paginated */
+        /**
+         * A snapshot's score rows, filtered and paginated
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["list_snapshot_scores"];
         put?: never;
         post?: never;
@@ -540,7 +599,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every score row of a snapshot, streamed (JSON or CSV) */
+        /**
+         * Every score row of a snapshot, streamed (JSON or CSV)
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["export_snapshot"];
         put?: never;
         post?: never;
@@ -557,7 +619,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Compare two snapshots: both scores and the difference, per subject and axis */
+        /**
+         * Compare two snapshots: both scores and the difference, per subject and axis
+         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
         get: operations["compare_snapshots"];
         put?: never;
         post?: never;
@@ -661,6 +726,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** Access */
+        Access: {
+            /**
+             * Authenticated
+             * @description A valid key was presented.
+             */
+            authenticated: boolean;
+            /** @description What the caller may do: the key's scope; `read` without a key when the observatory publishes openly; null when a key is needed. */
+            scope: components["schemas"]["ApiKeyScope"] | null;
+            /**
+             * Catalyst Id
+             * @description The catalyst a write key speaks for.
+             */
+            catalyst_id: string | null;
+            /** Key Id */
+            key_id: string | null;
+            /**
+             * Public Read
+             * @description Published results can be read without a key.
+             */
+            public_read: boolean;
+        };
         /**
          * ActorType
          * @enum {string}
@@ -2341,6 +2428,62 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before retrying. */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_access: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Access"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,13 +1,16 @@
+import { api, ApiError } from "../api/client";
+
 // Who is looking: nobody (public read), or the holder of an API key.
 // The key arrives in the address's fragment (`#key=obs_...`, which browsers never send to a
 // server), moves to sessionStorage (gone when the tab closes) and leaves the address bar.
 const STORAGE_KEY = "observatoire.key";
 
-export type Access = "unknown" | "public" | "key-needed" | "read" | "staff" | "invalid-key";
+/** What the page may show: decided by GET /v1/access. */
+export type AccessState = "unknown" | "public" | "key-needed" | "read" | "write" | "staff" | "invalid-key";
 
 export const session = $state({
   key: null as string | null,
-  access: "unknown" as Access,
+  access: "unknown" as AccessState,
 });
 
 export function takeKeyFromFragment(): void {
@@ -26,15 +29,14 @@ export function useKey(key: string | null): void {
   session.access = "unknown";
 }
 
-/** What the current key (or its absence) may see, asked of the API itself. */
+/** What the current key (or its absence) may see, as the API says (GET /v1/access). */
 export async function discoverAccess(): Promise<void> {
-  const headers: Record<string, string> = session.key ? { Authorization: `Bearer ${session.key}` } : {};
-  if (session.key) {
-    // Only a staff key may list API keys: 200 staff, 403 another valid key, 401 not a key.
-    const probe = await fetch("/v1/api-keys?limit=1", { headers });
-    session.access = probe.ok ? "staff" : probe.status === 403 ? "read" : "invalid-key";
+  const { data, response } = await api.GET("/v1/access");
+  if (!data) {
+    session.access = response.status === 401 ? "invalid-key" : "unknown";
+    if (session.access === "unknown") throw new ApiError(response.status, undefined);
     return;
   }
-  const probe = await fetch("/v1/snapshots?limit=1", { headers });
-  session.access = probe.ok ? "public" : "key-needed";
+  if (!data.authenticated) session.access = data.public_read ? "public" : "key-needed";
+  else session.access = data.scope === "staff" ? "staff" : data.scope === "write" ? "write" : "read";
 }
