@@ -16,9 +16,18 @@ from tests.security.support import PROBLEM, assert_problem, fill_path, operation
 
 # Headers that differ from one request to the next whatever the credential.
 PER_REQUEST_HEADERS = {"date", "x-request-id", "ratelimit-remaining", "ratelimit-reset"}
-# No key needed: the load balancer's probes, the documentation pages and the metrics scrape
-# (which has its own token, settings.metrics_token).
-PUBLIC_PATHS = {"/v1/health", "/v1/ready", "/docs", "/docs/oauth2-redirect", "/redoc", "/metrics"}
+# No key needed: the load balancer's probes, what the caller may do (/v1/access, which still
+# checks a key that is sent), the documentation pages and the metrics scrape (which has its
+# own token, settings.metrics_token).
+PUBLIC_PATHS = {
+    "/v1/health",
+    "/v1/ready",
+    "/v1/access",
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/metrics",
+}
 
 
 async def _bad_credentials(client, staff, make_key) -> dict[str, dict]:
