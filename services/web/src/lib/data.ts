@@ -58,8 +58,10 @@ export function snapshots(): Promise<Snapshot[]> {
   });
 }
 
+/** After a publication: the list, and what `latest` names, have changed. */
 export function refreshSnapshots(): Promise<Snapshot[]> {
   cache.delete("snapshots");
+  cache.delete("snapshot:latest");
   return snapshots();
 }
 

@@ -55,3 +55,10 @@ export function regionAreas(regionOf: (departmentCode: string) => string | undef
 
 /** Every ISO code the map can draw, at the department level. */
 export const MAPPED_CODES: ReadonlySet<string> = new Set(Object.values(ISO_CODE_OF));
+
+/** The overseas regions, drawn as insets: the boundaries whose id is not of mainland France. */
+export const OVERSEAS_CODES: ReadonlySet<string> = new Set(
+  Object.entries(ISO_CODE_OF)
+    .filter(([boundaryId]) => !boundaryId.startsWith("FR."))
+    .map(([, code]) => code),
+);
