@@ -97,7 +97,7 @@ def test_each_view_loads_cleanly_is_accessible_and_fits_a_phone(browser, server,
                 assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
             else:
                 assert axe_violations(page) == []
-            page.screenshot(path=SCREENSHOTS / f"{view}-{name}.png", full_page=name == "desktop")
+            page.screenshot(path=SCREENSHOTS / f"{view}-{name}.png")
         finally:
             page.context.close()
 
