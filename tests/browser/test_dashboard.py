@@ -298,3 +298,41 @@ def test_english_labels_come_from_the_vocabularies(page_and_watch, server):
     assert names and set(names) <= english
     expect(page.locator("html")).to_have_attribute("lang", "en")
     watch.assert_clean(page)
+
+
+def test_the_alliance_view_marks_every_corrected_value(page_and_watch, server):
+    page, watch = page_and_watch
+    alliance = alliance_with_a_correction(server)
+    corrected = 0
+    indicators = server.all_items(f"/v1/alliances/{alliance}/indicators", server.staff_key)
+    for indicator in indicators:
+        observations = server.all_items(f"/v1/indicators/{indicator['id']}/observations", server.staff_key)
+        corrected += sum(observation["revision"] > 1 for observation in observations)
+    assert corrected > 0
+    page.goto(f"{server.base_url}/alliances/{alliance}#key={server.staff_key}")
+    expect(page.locator("[data-indicator]")).to_have_count(len(indicators))
+    expect(page.locator("[data-indicator] circle[data-corrected=true]")).to_have_count(corrected)
+    # Each indicator shows how it is computed, as the API holds it.
+    for indicator in indicators:
+        card = page.locator(f"[data-indicator='{indicator['code']}']")
+        expect(card).to_contain_text(indicator["calculation_method"])
+    watch.assert_clean(page)
+
+
+def test_compare_puts_the_largest_movers_first(page_and_watch, server):
+    page, watch = page_and_watch
+    snapshots = server.all_items("/v1/snapshots")
+    before, after = snapshots[0]["id"], snapshots[-1]["id"]
+    page.goto(f"{server.base_url}/compare?before={before}&after={after}&type=territory&axis=trust")
+    rows = page.locator("[data-testid=compare-table] tbody tr")
+    expect(rows.first).to_be_visible()
+    api_rows = server.all_items(
+        f"/v1/snapshots/{after}/compare/{before}", subject_type="territory", axis="trust"
+    )
+    expected = sorted(
+        (row for row in api_rows if row["difference"] is not None), key=lambda row: -abs(row["difference"])
+    )
+    shown = rows.locator("[data-field=difference]").all_inner_texts()
+    assert shown[: len(expected)] == [formatting.delta(row["difference"]) for row in expected]
+    assert len(shown) == len(api_rows)
+    watch.assert_clean(page)
