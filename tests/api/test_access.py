@@ -1,20 +1,6 @@
 """GET /v1/access: what the caller may do, asked once instead of probed by refusals."""
 
-import httpx
-import pytest
-
-from services.api.main import create_app
-from services.core.config import Settings
 from tests.api.factories import create_catalyst
-
-
-@pytest.fixture
-async def open_client(app, database_url):
-    public_app = create_app(Settings(database_url=database_url, rate_limit_requests=0, public_read=True))
-    transport = httpx.ASGITransport(app=public_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
-    await public_app.state.engine.dispose()
 
 
 async def test_without_a_key_it_says_whether_results_are_open(client, open_client):

@@ -4,10 +4,8 @@ it; every other route, and every request that presents a key, is answered as bef
 import io
 import json
 
-import httpx
 import pytest
 
-from services.api.main import create_app
 from services.core.auth.principal import ANONYMOUS
 from services.core.config import Settings
 from services.core.logs import configure_logging
@@ -34,16 +32,6 @@ OPENED = {
     ("GET", "/v1/snapshots/{snapshot_id}/compare/{other_id}"),
 }
 UNKNOWN_KEY = {"Authorization": "Bearer obs_" + "u" * 43}
-
-
-@pytest.fixture
-async def open_client(app, database_url):
-    """A client of an app with public read on, on the suite's database (which `app` cleans)."""
-    public_app = create_app(Settings(database_url=database_url, rate_limit_requests=0, public_read=True))
-    transport = httpx.ASGITransport(app=public_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
-    await public_app.state.engine.dispose()
 
 
 @pytest.fixture

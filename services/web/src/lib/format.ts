@@ -1,4 +1,4 @@
-import { lang } from "./i18n.svelte";
+import { lang, t } from "./i18n.svelte";
 
 const decimals = new Map<string, Intl.NumberFormat>();
 
@@ -53,4 +53,9 @@ export function trendArrow(delta: number | null | undefined): "↑" | "↓" | "�
 export function seconds(start: string | null | undefined, end: string | null | undefined): number | null {
   if (!start || !end) return null;
   return (Date.parse(end) - Date.parse(start)) / 1000;
+}
+
+/** A score, or "no score" (never a 0) when the axis has none. */
+export function scoreText(score: number | null | undefined): string {
+  return score === null || score === undefined ? t("no_score") : formatScore(score);
 }

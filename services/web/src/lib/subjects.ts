@@ -1,5 +1,5 @@
 // The name of a score row's subject, whatever its type.
-import type { Catalyst, ScoreRow, SubjectType } from "../api/client";
+import type { Catalyst, SubjectType } from "../api/client";
 import { label, t } from "./i18n.svelte";
 import { href } from "./router.svelte";
 import type { TerritoryTree } from "./territory-tree";
