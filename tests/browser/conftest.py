@@ -146,7 +146,9 @@ def closed_server(demo_database) -> Server:
     stop(process)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an event loop of its own running
+# until it stops, and the async tests that the same worker process runs next need none.
+@pytest.fixture(scope="module")
 def browser() -> Browser:
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does)."
     with sync_playwright() as playwright:
