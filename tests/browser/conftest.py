@@ -137,6 +137,18 @@ def server(demo_database) -> Server:
 
 
 @pytest.fixture(scope="session")
+def empty_server(tmp_path_factory) -> Server:
+    """A new observatory: migrated, nothing registered, nothing published yet."""
+    database = tmp_path_factory.mktemp("browser-empty") / "empty.db"
+    cli(database, "migrate")
+    staff_key = cli(database, "keys", "create", "--scope", "staff").split()[-1]
+    log = database.parent / "serve-empty.log"
+    process, base_url = start_server(database, log, public_read=True)
+    yield Server(base_url, staff_key, staff_key, log)
+    stop(process)
+
+
+@pytest.fixture(scope="session")
 def closed_server(demo_database) -> Server:
     """The same data, served by an observatory that does not open it without a key."""
     database, staff_key, read_key = demo_database

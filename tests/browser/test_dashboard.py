@@ -336,3 +336,18 @@ def test_compare_puts_the_largest_movers_first(page_and_watch, server):
     assert shown[: len(expected)] == [formatting.delta(row["difference"]) for row in expected]
     assert len(shown) == len(api_rows)
     watch.assert_clean(page)
+
+
+def test_before_the_first_snapshot_the_views_say_so(browser, empty_server):
+    page, watch = open_page(browser, empty_server)
+    try:
+        for path in ("/", "/rollups"):
+            page.goto(empty_server.base_url + path)
+            expect(page.get_by_test_id("not-found")).to_have_text("Aucun instantané publié pour l'instant.")
+        page.goto(empty_server.base_url + "/compare")
+        expect(page.get_by_text("Il faut au moins deux instantanés publiés.")).to_be_visible()
+        # The API's answer to `latest` with nothing published is a 404, which the browser logs.
+        watch.console_errors = [error for error in watch.console_errors if "404" not in error]
+        watch.assert_clean(page)
+    finally:
+        page.context.close()
