@@ -16,7 +16,7 @@ from services.core.methodology.models import Methodology
 from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.outbox.models import OutboxMessage
-from services.core.snapshots.models import Snapshot, SnapshotScore
+from services.core.snapshots.models import Snapshot, SnapshotExplanation, SnapshotScore
 from services.core.territories.models import Territory
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
@@ -39,6 +39,7 @@ __all__ = [
     "Organisation",
     "OutboxMessage",
     "Snapshot",
+    "SnapshotExplanation",
     "SnapshotScore",
     "Territory",
     "WebhookAttempt",

@@ -1,7 +1,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
 from services.core.models_base import created_at_field, id_field, serial_id_column
@@ -61,3 +61,23 @@ class SnapshotScore(SQLModel, table=True):
 SCORE_FIELDS = tuple(
     column.name for column in SnapshotScore.__table__.columns if column.name not in ("id", "snapshot_id")
 )
+
+
+class SnapshotExplanation(SQLModel, table=True):
+    """How one subject's scores of a snapshot were obtained (METHODOLOGY.md section 8).
+
+    One row per subject of the snapshot's score rows; each axis is a JSON object encoded once by
+    the run that scored, so that a read returns the stored bytes. Derived from the same inputs
+    as the scores, written in the same transaction, never updated.
+    """
+
+    __tablename__ = "snapshot_explanations"
+    __table_args__ = (Index("ix_snapshot_explanations_lookup", "snapshot_id", "subject_type", "subject_id"),)
+
+    id: int | None = Field(default=None, sa_column=serial_id_column())
+    snapshot_id: uuid.UUID = Field(foreign_key="snapshots.id")
+    subject_type: str = Field(max_length=16)
+    subject_id: str | None = Field(default=None, max_length=64)
+    performance: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    innovation: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    trust: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
