@@ -44,7 +44,17 @@ def _nan(value) -> float:
     return np.nan if value is None else float(value)
 
 
-async def _counted_alliances(session: AsyncSession, as_of: date, known_at: datetime):
+async def _counted_alliances(
+    session: AsyncSession, as_of: date, known_at: datetime, only: frozenset[str] | None = None
+):
+    if only is not None:
+        # Exactly these alliances (a preview: its snapshot's), whatever their rows say now: their
+        # dates may have been edited since. Filtered here rather than in SQL, where tens of
+        # thousands of ids would exceed the drivers' limit on parameters.
+        everyone = (
+            await session.execute(select(Alliance.id, Alliance.territory_code).order_by(Alliance.id))
+        ).all()
+        return [row for row in everyone if str(row.id) in only]
     statement = (
         select(Alliance.id, Alliance.territory_code)
         .where(
@@ -161,9 +171,12 @@ async def load_input(
     known_at: datetime,
     config: MethodologyConfig,
     methodology_hash: str,
+    alliance_ids: frozenset[str] | None = None,
 ) -> LoadedInput:
+    """What a snapshot at T, known at K, reads; `alliance_ids` names the alliances to score
+    instead of those counted at T and K (section 1)."""
     async with factory() as session:
-        alliances = await _counted_alliances(session, as_of, known_at)
+        alliances = await _counted_alliances(session, as_of, known_at, alliance_ids)
         alliance_index = {row.id: index for index, row in enumerate(alliances)}
         definitions = [
             d
