@@ -28,6 +28,7 @@ from services.api.routes import (
     methodologies,
     observations,
     organisations,
+    previews,
     snapshots,
     territories,
     vocabularies,
@@ -64,6 +65,10 @@ TAGS = [
     {"name": "methodologies", "description": "Versions of the scoring method's configuration."},
     {"name": "aggregation jobs", "description": "Scoring runs that publish snapshots."},
     {"name": "snapshots", "description": "Published, immutable scores on the three impact axes."},
+    {
+        "name": "previews",
+        "description": "A snapshot's inputs rescored with a draft method; kept 7 days, never published.",
+    },
     {"name": "webhooks", "description": "Signed event notifications to subscribers (staff)."},
     {"name": "api keys", "description": "Keys of third-party platforms (staff)."},
 ]
@@ -83,6 +88,7 @@ ROUTERS = [
     methodologies.router,
     jobs.router,
     snapshots.router,
+    previews.router,
     webhooks.router,
     api_keys.router,
     metrics.router,

@@ -16,6 +16,7 @@ from services.core.methodology.models import Methodology
 from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.outbox.models import OutboxMessage
+from services.core.previews.models import Preview, PreviewScore
 from services.core.snapshots.models import Snapshot, SnapshotExplanation, SnapshotScore
 from services.core.territories.models import Territory
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -38,6 +39,8 @@ __all__ = [
     "ObservationRevision",
     "Organisation",
     "OutboxMessage",
+    "Preview",
+    "PreviewScore",
     "Snapshot",
     "SnapshotExplanation",
     "SnapshotScore",

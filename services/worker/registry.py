@@ -2,8 +2,10 @@
 
 from services.worker.tasks.aggregate import aggregate
 from services.worker.tasks.deliver_webhook import deliver_webhook
+from services.worker.tasks.preview import preview
 
 TASKS = {
     "aggregate": aggregate,
     "deliver_webhook": deliver_webhook,
+    "preview": preview,
 }

@@ -8,7 +8,12 @@ from datetime import datetime
 from services.core.clock import utcnow
 from services.worker.context import Dispatch, TaskContext
 from services.worker.cron import CronSchedule
-from services.worker.tasks.relay import relay_outbox, requeue_stale_jobs
+from services.worker.tasks.relay import (
+    purge_expired_previews,
+    relay_outbox,
+    requeue_stale_jobs,
+    requeue_stale_previews,
+)
 from services.worker.tasks.schedule import scheduled_aggregation
 
 logger = logging.getLogger("observatoire.relay")
@@ -48,6 +53,8 @@ class RelayLoop:
         await relay_outbox(self.context, self.dispatch)
         if iteration % STALE_CHECK_EVERY == 0:
             await requeue_stale_jobs(self.context)
+            await requeue_stale_previews(self.context)
+            await purge_expired_previews(self.context)
 
     async def _run(self) -> None:
         iteration = 0

@@ -25,6 +25,7 @@ from tests.api.factories import create_alliance, create_catalyst, create_member,
 from tests.api.indicator_factories import create_indicator
 from tests.conftest import REFERENCE_CODES
 from tests.contract.formats import FORMATS
+from tests.security.support import publish_and_preview
 
 # Never contacted: no job runtime runs in these tests, so nothing is ever delivered to it.
 FUZZED_HOSTS_ADDRESS = ipaddress.ip_address("93.184.215.14")
@@ -128,15 +129,24 @@ class Existing:
     member_id: str
     indicator_id: str
     methodology_version: int = 1
+    # For the operations on previews only (a snapshot and a preview cost an aggregation each).
+    snapshot_id: str | None = None
+    preview_id: str | None = None
 
 
 @pytest.fixture
-async def existing(client, staff, _reference_territories_restored, _webhook_hosts_without_dns) -> Existing:
+async def existing(
+    request, app, client, staff, _reference_territories_restored, _webhook_hosts_without_dns
+) -> Existing:
     catalyst = await create_catalyst(client, staff)
     organisation = await create_organisation(client, staff)
     alliance = await create_alliance(client, staff, [catalyst["id"]])
     member = await create_member(client, staff, alliance["id"], organisation["id"])
     indicator = await create_indicator(client, staff, alliance["id"])
+    previewed = {}
+    if "previews" in request.node.name:
+        job, preview = await publish_and_preview(app, client, staff)
+        previewed = {"snapshot_id": job["snapshot_id"], "preview_id": preview["id"]}
     return Existing(
         territory_code="FR-94",
         country_code="FR",
@@ -145,6 +155,7 @@ async def existing(client, staff, _reference_territories_restored, _webhook_host
         alliance_id=alliance["id"],
         member_id=member["id"],
         indicator_id=indicator["id"],
+        **previewed,
     )
 
 

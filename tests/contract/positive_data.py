@@ -80,6 +80,9 @@ def _use_existing_path_ids(case: Case, existing: Existing) -> None:
     for name in ("catalyst_id", "organisation_id", "alliance_id", "member_id", "indicator_id"):
         if name in parameters:
             parameters[name] = getattr(existing, name)
+    for name in ("snapshot_id", "preview_id"):
+        if name in parameters and getattr(existing, name) is not None:
+            parameters[name] = getattr(existing, name)
 
 
 def _complete_rule_groups(body: dict[str, Any]) -> None:

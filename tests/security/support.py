@@ -206,6 +206,23 @@ def changed(before: dict[str, list[str]], after: dict[str, list[str]]) -> list[s
     return [name for name in before if before[name] != after[name]]
 
 
+async def publish_and_preview(app, client, staff) -> tuple[dict, dict]:
+    """A published snapshot and a computed preview of it: the job, then the preview."""
+    job = await client.post("/v1/aggregation-jobs", json={"as_of": "2024-12-31"}, headers=staff)
+    assert job.status_code == 202, job.text
+    await app.state.jobs.drain()
+    job = (await client.get(job.headers["location"], headers=staff)).json()
+    assert job["status"] == "succeeded", job
+    preview = await client.post(
+        f"/v1/snapshots/{job['snapshot_id']}/previews", json={"config": {"mc_draws": 20}}, headers=staff
+    )
+    assert preview.status_code == 202, preview.text
+    await app.state.jobs.drain()
+    preview = (await client.get(preview.headers["location"], headers=staff)).json()
+    assert preview["status"] == "succeeded", preview
+    return job, preview
+
+
 def csv_file(*rows: str) -> str:
     return "\n".join([CSV_HEADER, *rows]) + "\n"
 
@@ -235,6 +252,7 @@ VALID_BODIES: dict[str, Callable[[World], dict]] = {
     "record_observation": lambda w: {"period": "2030", "value": 1},
     "create_methodology": lambda w: {"description": "Version 2", "config": {"mc_draws": 50}},
     "create_aggregation_job": lambda w: {"as_of": "2024-12-31"},
+    "create_preview": lambda w: {"config": {"coverage_threshold": 0.9}},
     "create_webhook": lambda w: {"url": PUBLIC_WEBHOOK_URL, "events": ["aggregation_job.failed"]},
     "update_webhook": lambda w: {"active": False},
     "create_api_key": lambda w: {"name": "Nouvelle clé", "scope": "staff"},

@@ -23,6 +23,7 @@ from tests.security.support import (
     error_locs,
     fill_path,
     operations,
+    publish_and_preview,
     stored_rows,
 )
 
@@ -45,18 +46,15 @@ def _field_names(value) -> set[str]:
 
 @pytest.fixture
 async def populated(app, client, staff, make_key):
-    """Every kind of object, a published snapshot included, and every secret handed out."""
+    """Every kind of object, a published snapshot and a preview included, and every secret
+    handed out."""
     world = await build_world(client, staff, make_key)
     webhook = await client.post(
         "/v1/webhooks", json={"url": PUBLIC_WEBHOOK_URL, "events": ["aggregation_job.failed"]}, headers=staff
     )
     api_key = await client.post("/v1/api-keys", json={"name": "tierce", "scope": "read"}, headers=staff)
-    job = await client.post("/v1/aggregation-jobs", json={"as_of": "2024-12-31"}, headers=staff)
     assert webhook.status_code == api_key.status_code == 201
-    assert job.status_code == 202
-    await app.state.jobs.drain()
-    job = (await client.get(job.headers["location"], headers=staff)).json()
-    assert job["status"] == "succeeded", job
+    job, preview = await publish_and_preview(app, client, staff)
     keys = [
         headers["Authorization"].removeprefix("Bearer ") for headers in (staff, world.a.key, world.b.key)
     ] + [api_key.json()["key"]]
@@ -69,6 +67,7 @@ async def populated(app, client, staff, make_key):
         "job_id": job["id"],
         "snapshot_id": job["snapshot_id"],
         "other_id": "latest",
+        "preview_id": preview["id"],
     }
     return world, values, secrets
 

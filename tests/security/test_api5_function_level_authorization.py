@@ -18,6 +18,7 @@ from tests.security.support import (
     changed,
     fill_path,
     operations,
+    publish_and_preview,
     send,
     stored_rows,
 )
@@ -42,6 +43,11 @@ STAFF_ONLY_BY_CONTRACT = {
     "list_api_keys",
     "get_api_key",
     "revoke_api_key",
+    "create_preview",
+    "get_preview",
+    "list_preview_scores",
+    "compare_preview",
+    "cancel_preview",
 }
 
 
@@ -70,9 +76,11 @@ def test_the_summaries_mark_exactly_the_staff_only_operations(app):
 
 
 @pytest.fixture
-async def everything(client, staff, make_key) -> tuple[World, dict[str, str]]:
-    """Two catalysts' data, a webhook and a third-party key: an object behind every path."""
+async def everything(app, client, staff, make_key) -> tuple[World, dict[str, str]]:
+    """Two catalysts' data, a webhook, a third-party key, a snapshot and a preview of it: an
+    object behind every path."""
     world = await build_world(client, staff, make_key)
+    _, preview = await publish_and_preview(app, client, staff)
     webhook = await client.post(
         "/v1/webhooks", json={"url": PUBLIC_WEBHOOK_URL, "events": ["snapshot.published"]}, headers=staff
     )
@@ -83,6 +91,7 @@ async def everything(client, staff, make_key) -> tuple[World, dict[str, str]]:
         "api_key_id": api_key.json()["id"],
         "snapshot_id": "latest",
         "other_id": "latest",
+        "preview_id": preview["id"],
     }
     return world, values
 

@@ -10,6 +10,7 @@ from services.core.db import session_scope
 from services.core.jobs.service import AGGREGATE_TASK, stale_jobs
 from services.core.outbox.models import OutboxMessage
 from services.core.outbox.service import due_messages, enqueue, mark_dispatched, record_failure
+from services.core.previews.service import PREVIEW_TASK, purge_expired, stale_previews
 from services.worker.context import Dispatch, TaskContext
 
 logger = logging.getLogger("observatoire.relay")
@@ -63,3 +64,36 @@ async def requeue_stale_jobs(context: TaskContext) -> int:
             )
             count += 1
     return count
+
+
+async def requeue_stale_previews(context: TaskContext) -> int:
+    """The same for previews, whose jobs go through the same queue."""
+    threshold = utcnow() - timedelta(seconds=context.settings.job_timeout_seconds + 60)
+    count = 0
+    async with session_scope(context.session_factory) as session:
+        for preview in await stale_previews(session, threshold):
+            pending = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.job_key.like(f"preview:{preview.id}:%"),
+                    OutboxMessage.dispatched_at.is_(None),
+                )
+            )
+            if pending:
+                continue
+            preview.heartbeat_at = utcnow()
+            await enqueue(
+                session,
+                PREVIEW_TASK,
+                [str(preview.id)],
+                f"preview:{preview.id}:stale:{utcnow().timestamp():.0f}",
+            )
+            count += 1
+    return count
+
+
+async def purge_expired_previews(context: TaskContext) -> int:
+    """Previews are kept 7 days: older ones and their scores are deleted."""
+    async with session_scope(context.session_factory) as session:
+        return await purge_expired(session)

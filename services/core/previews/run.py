@@ -1,0 +1,157 @@
+"""Computing one preview: load the snapshot's inputs, score them with the draft configuration,
+store the rows, in steps that can be re-run safely.
+
+The rows and the preview's success are written in one transaction, replacing whatever an
+interrupted run left: a preview is either complete or has no rows. Nothing here publishes a
+snapshot or announces an event.
+"""
+
+import asyncio
+import json
+import logging
+import time
+import uuid
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.core.aggregation.loader import load_input
+from services.core.clock import utcnow
+from services.core.db import driver_connection, session_scope, uses_postgresql
+from services.core.previews.models import Preview, PreviewScore
+from services.core.previews.service import FINISHED, set_progress
+from services.core.scoring.config import MethodologyConfig
+from services.core.scoring.pipeline import score_all
+from services.core.snapshots.identity import row_sort_key
+from services.core.snapshots.models import SCORE_FIELDS, SnapshotScore
+from services.core.vocabularies import JobStatus
+
+logger = logging.getLogger("observatoire.previews")
+
+
+class PreviewCancelled(Exception):
+    pass
+
+
+async def _start(factory: async_sessionmaker[AsyncSession], preview_id: uuid.UUID) -> Preview | None:
+    """Mark the preview running; None when there is nothing (more) to do."""
+    async with session_scope(factory) as session:
+        preview = await session.get(Preview, preview_id, with_for_update=True)
+        if preview is None or preview.status in FINISHED or preview.expires_at <= utcnow():
+            return None
+        if preview.cancel_requested:
+            _finish(preview, JobStatus.cancelled)
+            return None
+        now = utcnow()
+        preview.status = JobStatus.running
+        preview.started_at = preview.started_at or now
+        preview.heartbeat_at = now
+        preview.attempts += 1
+        preview.stage = "starting"
+        return preview
+
+
+def _finish(preview: Preview, status: JobStatus) -> None:
+    preview.status = status
+    preview.finished_at = utcnow()
+    if status == JobStatus.succeeded:
+        preview.progress = 1.0
+        preview.stage = "stored"
+        preview.error = None
+
+
+async def _checkpoint(factory, preview_id: uuid.UUID, stage: str, progress: float) -> None:
+    async with session_scope(factory) as session:
+        if not await set_progress(session, preview_id, stage, progress):
+            raise PreviewCancelled
+
+
+async def run_preview(factory: async_sessionmaker[AsyncSession], preview_id: uuid.UUID) -> bool:
+    """Compute the preview to the end; False if it was done, gone or cancelled."""
+    preview = await _start(factory, preview_id)
+    if preview is None:
+        return False
+    try:
+        await _compute_and_store(factory, preview)
+    except PreviewCancelled:
+        async with session_scope(factory) as session:
+            cancelled = await session.get(Preview, preview_id)
+            if cancelled is not None:
+                _finish(cancelled, JobStatus.cancelled)
+        logger.info("preview %s cancelled", preview_id)
+        return False
+    return True
+
+
+async def _snapshot_alliances(factory, snapshot_id: uuid.UUID) -> frozenset[str]:
+    async with factory() as session:
+        rows = await session.scalars(
+            select(SnapshotScore.subject_id)
+            .where(SnapshotScore.snapshot_id == snapshot_id, SnapshotScore.subject_type == "alliance")
+            .distinct()
+        )
+        return frozenset(rows.all())
+
+
+async def _compute_and_store(factory, preview: Preview) -> None:
+    config = MethodologyConfig.model_validate(preview.config)
+    await _checkpoint(factory, preview.id, "loading", 0.05)
+    alliances = await _snapshot_alliances(factory, preview.snapshot_id)
+    # The configuration's own hash seeds the uncertainty band, as it would a snapshot's: with
+    # the snapshot's configuration, the draws, and so every band, are the snapshot's.
+    loaded = await load_input(
+        factory, preview.as_of, preview.knowledge_cutoff, config, preview.config_hash, alliances
+    )
+    await _checkpoint(factory, preview.id, "scoring", 0.4)
+    started = time.perf_counter()
+    result = await asyncio.to_thread(score_all, loaded.scoring, config)
+    rows = sorted(result.rows, key=row_sort_key)
+    logger.info("preview %s scored in %.3f s", preview.id, time.perf_counter() - started)
+    await _checkpoint(factory, preview.id, "storing", 0.8)
+    async with session_scope(factory) as session:
+        running = await session.get(Preview, preview.id, with_for_update=True)
+        if running is None or running.status in FINISHED:
+            return
+        if running.cancel_requested:
+            raise PreviewCancelled
+        # A re-run replaces what an interrupted run may have left (it committed nothing, but
+        # a run is never assumed to be the first).
+        await session.execute(delete(PreviewScore.__table__).where(PreviewScore.preview_id == preview.id))
+        await _insert_scores(session, preview.id, rows)
+        running.counts = loaded.counts | {
+            "score_rows": len(rows),
+            "unscorable_indicators": len(result.diagnostics.get("unscorable_indicators", [])),
+            "indicators_without_recent_value": result.diagnostics.get("indicators_without_recent_value", 0),
+        }
+        running.input_watermark = loaded.watermark
+        _finish(running, JobStatus.succeeded)
+    logger.info("preview %s stored (%d rows)", preview.id, len(rows))
+
+
+async def _insert_scores(session: AsyncSession, preview_id: uuid.UUID, rows: list[dict]) -> None:
+    if not rows:
+        return
+    if uses_postgresql(session):
+        raw = await driver_connection(session)
+        records = [
+            (preview_id, *(json.dumps(row[f]) if f == "flags" else row.get(f) for f in SCORE_FIELDS))
+            for row in rows
+        ]
+        await raw.copy_records_to_table(
+            "preview_scores", records=records, columns=("preview_id", *SCORE_FIELDS)
+        )
+        return
+    await session.execute(
+        insert(PreviewScore.__table__),
+        [{"preview_id": preview_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows],
+    )
+
+
+async def fail_preview(factory: async_sessionmaker[AsyncSession], preview_id: uuid.UUID, error: str) -> None:
+    """The preview failed for good (after its retries): record why. Nobody is notified."""
+    async with session_scope(factory) as session:
+        preview = await session.get(Preview, preview_id)
+        if preview is None or preview.status in FINISHED:
+            return
+        preview.error = error[:4000]
+        _finish(preview, JobStatus.failed)

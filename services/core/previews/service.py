@@ -1,0 +1,218 @@
+"""Previews: a snapshot's inputs rescored with a draft configuration, to try it before adopting it.
+
+Same T, same K, same alliances as the snapshot: only the method differs. A preview is computed
+by a job that goes through the outbox and the queue like an aggregation; it never publishes a
+snapshot, never announces anything to subscribers, and is deleted 7 days after it was asked for.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.core.clock import utcnow
+from services.core.errors import Conflict, NotFound
+from services.core.outbox.service import enqueue
+from services.core.pagination import BIG_INTEGER_CURSOR, INTEGER_CURSOR, page_of, paginate
+from services.core.previews.models import Preview, PreviewScore
+from services.core.scoring.config import MethodologyConfig
+from services.core.snapshots.identity import row_sort_key
+from services.core.snapshots.models import Snapshot, SnapshotScore
+from services.core.snapshots.schemas import ScoreRead
+from services.core.snapshots.service import get_snapshot_id
+from services.core.vocabularies import JobStatus
+
+PREVIEW_TASK = "preview"
+KEPT_FOR = timedelta(days=7)
+ACTIVE = (JobStatus.queued, JobStatus.running)
+FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+NOT_FOUND = "No preview with this id (previews are kept 7 days)."
+
+
+def queue_job_key(preview_id: uuid.UUID, attempt: int = 0) -> str:
+    return f"preview:{preview_id}:{attempt}"
+
+
+async def request_preview(
+    session: AsyncSession, snapshot_reference: str, config: MethodologyConfig, requested_by: uuid.UUID | None
+) -> tuple[Preview, bool]:
+    """The preview of this snapshot with this configuration: the one queued or running, or a
+    new one, queued in this transaction. True if new."""
+    await purge_expired(session)
+    snapshot_id = await get_snapshot_id(session, snapshot_reference)
+    as_of, watermark = (
+        await session.execute(
+            select(Snapshot.as_of, Snapshot.input_watermark).where(Snapshot.id == snapshot_id)
+        )
+    ).one()
+    config_hash = config.sha256()
+    existing = await session.scalar(
+        select(Preview)
+        .where(
+            Preview.snapshot_id == snapshot_id,
+            Preview.config_hash == config_hash,
+            Preview.status.in_(ACTIVE),
+        )
+        .order_by(Preview.created_at)
+        .limit(1)
+    )
+    if existing is not None:
+        return existing, False
+    now = utcnow()
+    preview = Preview(
+        snapshot_id=snapshot_id,
+        config=config.model_dump(mode="json"),
+        config_hash=config_hash,
+        as_of=as_of,
+        knowledge_cutoff=datetime.fromisoformat(watermark["known_at"]),
+        requested_by=requested_by,
+        created_at=now,
+        expires_at=now + KEPT_FOR,
+    )
+    session.add(preview)
+    await session.flush()
+    await enqueue(session, PREVIEW_TASK, [str(preview.id)], queue_job_key(preview.id))
+    return preview, True
+
+
+async def get_preview(session: AsyncSession, preview_id: uuid.UUID) -> Preview:
+    preview = await session.get(Preview, preview_id)
+    if preview is None or preview.expires_at <= utcnow():
+        raise NotFound(NOT_FOUND)
+    return preview
+
+
+async def cancel_preview(session: AsyncSession, preview: Preview) -> Preview:
+    """A queued preview is cancelled at once; a running one stops at its next checkpoint."""
+    if preview.status in FINISHED:
+        raise Conflict(f"The preview is already {preview.status}.")
+    preview.cancel_requested = True
+    if preview.status == JobStatus.queued:
+        preview.status = JobStatus.cancelled
+        preview.finished_at = utcnow()
+    await session.flush()
+    return preview
+
+
+def _require_scores(preview: Preview) -> None:
+    if preview.status != JobStatus.succeeded:
+        raise Conflict(f"The preview is {preview.status}: it has no scores.")
+
+
+def _scores_statement(preview_id: uuid.UUID, subject_type, subject_id, axis):
+    statement = select(PreviewScore).where(PreviewScore.preview_id == preview_id)
+    if subject_type is not None:
+        statement = statement.where(PreviewScore.subject_type == subject_type)
+    if subject_id is not None:
+        statement = statement.where(PreviewScore.subject_id == subject_id)
+    if axis is not None:
+        statement = statement.where(PreviewScore.axis == axis)
+    return statement
+
+
+async def list_score_rows(
+    session: AsyncSession,
+    preview: Preview,
+    *,
+    subject_type: str | None,
+    subject_id: str | None,
+    axis: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict], str | None]:
+    """A page of the preview's score rows, shaped and filtered as a snapshot's."""
+    _require_scores(preview)
+    statement = paginate(
+        _scores_statement(preview.id, subject_type, subject_id, axis),
+        PreviewScore.id,
+        cursor,
+        limit,
+        BIG_INTEGER_CURSOR,
+    )
+    scores = list((await session.scalars(statement)).all())
+    scores, next_cursor = page_of(scores, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
+    return [ScoreRead.model_validate(score).model_dump() for score in scores], next_cursor
+
+
+def _moved_first(item: dict) -> tuple:
+    difference = item["difference"]
+    return (difference is None, -abs(difference) if difference is not None else 0.0, row_sort_key(item))
+
+
+async def compare(
+    session: AsyncSession,
+    preview: Preview,
+    *,
+    subject_type: str | None,
+    axis: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[dict], str | None]:
+    """Per subject and axis, the preview's score, the snapshot's and the difference: largest
+    absolute differences first, rows without a difference last."""
+    _require_scores(preview)
+    mine_statement = _scores_statement(preview.id, subject_type, None, axis).with_only_columns(
+        PreviewScore.subject_type, PreviewScore.subject_id, PreviewScore.axis, PreviewScore.score
+    )
+    theirs_statement = select(
+        SnapshotScore.subject_type, SnapshotScore.subject_id, SnapshotScore.axis, SnapshotScore.score
+    ).where(SnapshotScore.snapshot_id == preview.snapshot_id)
+    if subject_type is not None:
+        theirs_statement = theirs_statement.where(SnapshotScore.subject_type == subject_type)
+    if axis is not None:
+        theirs_statement = theirs_statement.where(SnapshotScore.axis == axis)
+    mine = {(r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(mine_statement)}
+    theirs = {
+        (r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(theirs_statement)
+    }
+    items = []
+    for key in set(mine) | set(theirs):
+        score, other_score = mine.get(key), theirs.get(key)
+        difference = None if score is None or other_score is None else round(score - other_score, 6)
+        items.append(
+            {
+                "subject_type": key[0],
+                "subject_id": key[1],
+                "axis": key[2],
+                "score": score,
+                "other_score": other_score,
+                "difference": difference,
+            }
+        )
+    items.sort(key=_moved_first)
+    # The cursor is an offset in the sorted rows; one below zero starts at the beginning.
+    start = max(INTEGER_CURSOR.decode(cursor), 0) if cursor is not None else 0
+    next_cursor = INTEGER_CURSOR.encode(start + limit) if start + limit < len(items) else None
+    return items[start : start + limit], next_cursor
+
+
+async def set_progress(session: AsyncSession, preview_id: uuid.UUID, stage: str, progress: float) -> bool:
+    """Record progress; returns False when staff asked to cancel the preview (or it is gone)."""
+    await session.execute(
+        update(Preview)
+        .where(Preview.id == preview_id)
+        .values(stage=stage, progress=progress, heartbeat_at=utcnow())
+    )
+    cancel = await session.scalar(select(Preview.cancel_requested).where(Preview.id == preview_id))
+    return cancel is False
+
+
+async def purge_expired(session: AsyncSession) -> int:
+    """Delete the previews past their 7 days, and their scores; returns how many went."""
+    previews, scores = Preview.__table__, PreviewScore.__table__
+    expired = select(previews.c.id).where(previews.c.expires_at <= utcnow())
+    await session.execute(delete(scores).where(scores.c.preview_id.in_(expired)))
+    result = await session.execute(delete(previews).where(previews.c.id.in_(expired)))
+    return result.rowcount or 0
+
+
+async def stale_previews(session: AsyncSession, older_than: datetime) -> list[Preview]:
+    """Active previews that nothing has touched since `older_than`: their queue entry may be lost."""
+    statement = select(Preview).where(
+        Preview.status.in_(ACTIVE),
+        Preview.created_at < older_than,
+        Preview.expires_at > utcnow(),
+        (Preview.heartbeat_at.is_(None)) | (Preview.heartbeat_at < older_than),
+    )
+    return list((await session.scalars(statement)).all())
