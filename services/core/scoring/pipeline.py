@@ -10,6 +10,7 @@ import numpy as np
 
 from services.core.scoring.aggregate import band, cell_score_draws, cell_scores, draw_multipliers
 from services.core.scoring.config import AXES, MethodologyConfig
+from services.core.scoring.explain import Explanation, ExplanationInput, Side, explain_all
 from services.core.scoring.normalise import (
     RULE_NONE,
     UNSCORABLE_REASON,
@@ -18,7 +19,7 @@ from services.core.scoring.normalise import (
     normalise,
 )
 from services.core.scoring.rollup import group_draw_means, group_statistics
-from services.core.scoring.selection import select_values
+from services.core.scoring.selection import select_rows, values_of
 
 N_AXES = len(AXES)
 DECIMALS = 6
@@ -64,12 +65,16 @@ class ScoringInput:
     as_of: int  # T, in days
     known_at: int  # K, in the unit of `observations.recorded`
     seed: int
+    # What explanations cite beyond the scoring arrays; None: the run explains nothing.
+    explanation: ExplanationInput | None = None
 
 
 @dataclass
 class ScoringResult:
     rows: list[dict] = field(default_factory=list)
     diagnostics: dict = field(default_factory=dict)
+    # (subject_type, subject_id, one JSON document per axis), in the order of the rows' subjects.
+    explanations: list[Explanation] = field(default_factory=list)
 
 
 def _published(values: np.ndarray) -> list[float | None]:
@@ -80,32 +85,37 @@ def _published(values: np.ndarray) -> list[float | None]:
 def _axis_scores_at(inputs: ScoringInput, config: MethodologyConfig, as_of: int, n_cells: int):
     lookback = np.array([config.lookback_for(axis) for axis in AXES])[inputs.indicator_axis]
     obs = inputs.observations
-    values = select_values(
+    rows = select_rows(
         len(inputs.indicator_ids),
         obs.indicator,
         obs.period_start,
         obs.period_end,
         obs.recorded,
         obs.revision,
-        obs.value,
         lookback,
         as_of,
         inputs.known_at,
     )
-    indicator_scores = normalise(values, inputs.rules)
+    indicator_scores = normalise(values_of(rows, obs.value), inputs.rules)
     cells = inputs.indicator_alliance * N_AXES + inputs.indicator_axis
-    return (
-        cells,
-        indicator_scores,
-        cell_scores(cells, inputs.indicator_weight, indicator_scores, n_cells, config.coverage_threshold),
+    scores = cell_scores(cells, inputs.indicator_weight, indicator_scores, n_cells, config.coverage_threshold)
+    side = Side(
+        as_of=as_of,
+        rows=rows,
+        indicator_score=indicator_scores,
+        score=scores.score,
+        coverage=scores.coverage,
+        not_measured=scores.not_measured,
+        insufficient=scores.insufficient_coverage,
     )
+    return cells, indicator_scores, scores, side
 
 
 def score_all(inputs: ScoringInput, config: MethodologyConfig) -> ScoringResult:
     n_alliances = len(inputs.alliance_ids)
     n_cells = n_alliances * N_AXES
-    cells, indicator_scores, now = _axis_scores_at(inputs, config, inputs.as_of, n_cells)
-    _, _, before = _axis_scores_at(inputs, config, inputs.as_of - config.trend_lag_days, n_cells)
+    cells, indicator_scores, now, now_side = _axis_scores_at(inputs, config, inputs.as_of, n_cells)
+    _, _, before, before_side = _axis_scores_at(inputs, config, inputs.as_of - config.trend_lag_days, n_cells)
 
     multipliers = draw_multipliers(inputs.seed, config.mc_draws, len(inputs.indicator_ids), config.mc_noise)
     if config.mc_noise == 0:
@@ -142,7 +152,10 @@ def score_all(inputs: ScoringInput, config: MethodologyConfig) -> ScoringResult:
                     "n_scored_indicators": n_scored[c],
                 }
             )
-    result.rows.extend(_group_rows(inputs, config, now.score, before.score, draws))
+    group_rows = _group_rows(inputs, config, now.score, before.score, draws)
+    result.rows.extend(group_rows)
+    if inputs.explanation is not None:
+        result.explanations = explain_all(inputs, config, AXES, cells, now_side, before_side, group_rows)
 
     rule = applicable_rule(inputs.rules)
     result.diagnostics = {
