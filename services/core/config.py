@@ -66,6 +66,11 @@ class Settings(BaseSettings):
         default=None, description="Cron expression (5 fields, UTC) of scheduled aggregations."
     )
     job_timeout_seconds: int = 1800
+    aggregation_explanations: bool = Field(
+        default=True,
+        description="Publish each snapshot with its explanations (false only to measure what they "
+        "cost: the explanations of such a snapshot answer 404).",
+    )
     job_max_tries: int = 3
     relay_interval_seconds: float = 1.0
     # Webhooks.

@@ -30,6 +30,7 @@ OPENED = {
     ("GET", "/v1/snapshots/{snapshot_id}/scores"),
     ("GET", "/v1/snapshots/{snapshot_id}/export"),
     ("GET", "/v1/snapshots/{snapshot_id}/compare/{other_id}"),
+    ("GET", "/v1/snapshots/{snapshot_id}/explanations/{subject_type}/{subject_id}"),
 }
 UNKNOWN_KEY = {"Authorization": "Bearer obs_" + "u" * 43}
 
@@ -50,6 +51,8 @@ async def published(app, client, staff) -> dict[str, str]:
         "alliance_id": alliance["id"],
         "snapshot_id": snapshot["id"],
         "other_id": "latest",
+        "subject_type": "alliance",
+        "subject_id": alliance["id"],
     }
 
 

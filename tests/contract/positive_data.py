@@ -85,6 +85,16 @@ def _use_existing_path_ids(case: Case, existing: Existing) -> None:
             parameters[name] = getattr(existing, name)
 
 
+def spare_existing(case: Case, existing: Existing) -> None:
+    """A DELETE that a link points at one of the entities positive cases refer to names an
+    unknown id instead (404): deleting them would make the scenario's later positive cases
+    invalid by construction (a value for an indicator of a deleted alliance is refused)."""
+    parameters = case.path_parameters or {}
+    for name in ("catalyst_id", "organisation_id", "alliance_id", "member_id", "indicator_id"):
+        if parameters.get(name) == getattr(existing, name):
+            parameters[name] = str(uuid.uuid4())
+
+
 def _complete_rule_groups(body: dict[str, Any]) -> None:
     for group in RULE_GROUPS:
         if body.keys() & group.keys():

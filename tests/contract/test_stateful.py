@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from tests.contract.conftest import load_schema
 from tests.contract.database_state import DatabaseState
-from tests.contract.positive_data import is_positive, make_valid
+from tests.contract.positive_data import is_positive, make_valid, spare_existing
 
 SCENARIOS = settings(
     phases=[Phase.generate],
@@ -28,6 +28,8 @@ def test_links_hold_from_creation_to_deletion(contract_app, database_url, staff_
             start.restore()
 
         def before_call(self, case):
+            if case.method == "DELETE":
+                spare_existing(case, existing)
             if is_positive(case):
                 make_valid(case, existing, paths_too=False)
 

@@ -169,6 +169,8 @@ class World:
             "member_id": self.a.member["id"],
             "indicator_id": self.a.indicator["id"],
             "observation_id": self.a.observation["id"],
+            "subject_type": "alliance",
+            "subject_id": self.a.alliance["id"],
         }
 
 

@@ -104,7 +104,13 @@ async def test_every_bad_credential_gets_the_same_401_on_every_kind_of_operation
 async def test_every_operation_but_the_public_ones_answers_401_without_a_valid_key(app, client):
     public = {operation.path for operation in operations(app) if operation.scope == "public"}
     assert public == PUBLIC_PATHS
-    values = {"code": "FR", "version": "1", "snapshot_id": "latest", "other_id": "latest"}
+    values = {
+        "code": "FR",
+        "version": "1",
+        "snapshot_id": "latest",
+        "other_id": "latest",
+        "subject_type": "alliance",
+    }
     guarded = [operation for operation in operations(app) if operation.scope != "public"]
     assert len(guarded) >= 50
     unexpected = {}

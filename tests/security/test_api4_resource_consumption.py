@@ -30,7 +30,13 @@ from tests.security.support import (
 
 # Values that let every path be filled without creating anything: the bounds are checked
 # before any object is looked up.
-PATH_VALUES = {"code": "FR", "version": "1", "snapshot_id": "latest", "other_id": "latest"}
+PATH_VALUES = {
+    "code": "FR",
+    "version": "1",
+    "snapshot_id": "latest",
+    "other_id": "latest",
+    "subject_type": "alliance",
+}
 
 
 def _json_of_size(size: int) -> bytes:

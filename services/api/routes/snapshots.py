@@ -2,7 +2,7 @@ from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from services.api.deps import (
     BigIntegerCursorQuery,
@@ -14,11 +14,18 @@ from services.api.deps import (
 )
 from services.api.openapi import problems
 from services.api.pages import page_response
+from services.core.errors import Invalid
 from services.core.methodology.schemas import VersionNumber
 from services.core.observations.csv_format import write_csv
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.snapshots import service
-from services.core.snapshots.schemas import ScoreComparison, ScoreRead, SnapshotRead, SubjectType
+from services.core.snapshots.schemas import (
+    ExplanationRead,
+    ScoreComparison,
+    ScoreRead,
+    SnapshotRead,
+    SubjectType,
+)
 from services.core.vocabularies import Axis
 
 router = APIRouter(prefix="/v1/snapshots", tags=["snapshots"])
@@ -96,6 +103,15 @@ async def _json_lines(rows):
     yield b"]"
 
 
+async def _json_items(items):
+    yield b"["
+    first = True
+    async for item in items:
+        yield (b"" if first else b",") + item
+        first = False
+    yield b"]"
+
+
 async def _csv_chunks(rows):
     buffered = []
     async for row in rows:
@@ -112,13 +128,29 @@ async def _csv_chunks(rows):
 @router.get(
     "/{snapshot_id}/export",
     summary="Every score row of a snapshot, streamed (JSON or CSV)",
+    description="With `include=explanations` (JSON only), each row carries its axis's explanation "
+    "under `explanation` (the subject's axis object of GET …/explanations/…).",
     responses={
         **problems(404),
         200: {
             "description": "All score rows.",
             "content": {
                 "application/json": {
-                    "schema": {"type": "array", "items": {"$ref": "#/components/schemas/ScoreRead"}}
+                    "schema": {
+                        "type": "array",
+                        "items": {
+                            "allOf": [{"$ref": "#/components/schemas/ScoreRead"}],
+                            "properties": {
+                                "explanation": {
+                                    "anyOf": [
+                                        {"$ref": "#/components/schemas/AllianceAxisExplanation"},
+                                        {"$ref": "#/components/schemas/GroupAxisExplanation"},
+                                        {"type": "null"},
+                                    ]
+                                }
+                            },
+                        },
+                    }
                 },
                 "text/csv": {"schema": {"type": "string"}},
             },
@@ -131,9 +163,16 @@ async def export_snapshot(
     _: PublicReaderDep,
     request: Request,
     format: Literal["json", "csv"] = "json",
+    include: Annotated[
+        Literal["explanations"] | None,
+        Query(description="`explanations`: each JSON row with its axis's explanation."),
+    ] = None,
 ):
+    if include is not None and format == "csv":
+        raise Invalid.field(["query", "include"], "Explanations are exported in JSON only.", "json_only")
     snapshot = await service.get_snapshot(session, snapshot_id)
-    rows = service.stream_scores(request.app.state.session_factory, snapshot.id)
+    factory = request.app.state.session_factory
+    rows = service.stream_scores(factory, snapshot.id)
     filename = f"snapshot-{snapshot.id}.{format}"
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
@@ -141,7 +180,35 @@ async def export_snapshot(
     }
     if format == "csv":
         return StreamingResponse(_csv_chunks(rows), media_type="text/csv; charset=utf-8", headers=headers)
+    if include is not None:
+        items = service.stream_scores_with_explanations(factory, snapshot.id)
+        return StreamingResponse(_json_items(items), media_type="application/json", headers=headers)
     return StreamingResponse(_json_lines(rows), media_type="application/json", headers=headers)
+
+
+@router.get(
+    "/{snapshot_id}/explanations/{subject_type}/{subject_id}",
+    summary="How a subject's scores were obtained (indicators and values, or the alliances of a group)",
+    description="For an alliance, per axis: every expected indicator with its rule, the value read "
+    "or why there is none, its score and its contribution (contributions add up to the axis "
+    "score), coverage and flags, and the same at T − trend lag. For a group: its alliances, "
+    "counted with their score or not with a reason. `subject_id` as in the score rows; `all` for "
+    "the whole observatory. Computed with the snapshot, never changed.",
+    response_model=ExplanationRead,
+    responses=problems(404),
+)
+async def get_explanation(
+    snapshot_id: SnapshotRef,
+    subject_type: Annotated[SubjectType, Path(description="As in the score rows.")],
+    subject_id: Annotated[
+        str, Path(max_length=64, description="As in the score rows; `all` for the whole observatory.")
+    ],
+    session: SessionDep,
+    _: PublicReaderDep,
+    axis: Axis | None = None,
+):
+    body, content_hash = await service.get_explanation(session, snapshot_id, subject_type, subject_id, axis)
+    return Response(body, media_type="application/json", headers={"ETag": f'"{content_hash}"'})
 
 
 @router.get(

@@ -14,13 +14,19 @@ import numpy as np
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.core.aggregation.observation_arrays import day_number, instant_number, load_observations
+from services.core.aggregation.explanation_inputs import load_explanation_extras, values_outside
+from services.core.aggregation.observation_arrays import (
+    day_number,
+    instant_number,
+    load_observations_with_details,
+)
 from services.core.alliances.models import Alliance, AllianceCatalyst, AllianceDomain, AllianceMember
 from services.core.db import driver_connection, uses_postgresql
 from services.core.indicators.models import IndicatorRevision
 from services.core.observations.models import ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.scoring.config import AXES, MethodologyConfig
+from services.core.scoring.explain import ExplanationInput
 from services.core.scoring.normalise import MEASURE_CODES, IndicatorRules
 from services.core.scoring.pipeline import Groups, ScoringInput
 from services.core.territories.models import Territory
@@ -29,7 +35,7 @@ from services.core.vocabularies import Direction, IndicatorStatus
 AXIS_INDEX = {axis: index for index, axis in enumerate(AXES)}
 SCORING_FIELDS = (
     "indicator_id", "alliance_id", "status", "measure_type", "direction", "scale_min", "scale_max",
-    "baseline_value", "target_value", "worst", "best", "axis", "weight",
+    "baseline_value", "target_value", "worst", "best", "axis", "weight", "code", "name",
 )  # fmt: skip
 
 
@@ -172,6 +178,7 @@ async def load_input(
     config: MethodologyConfig,
     methodology_hash: str,
     alliance_ids: frozenset[str] | None = None,
+    explain: bool = False,
 ) -> LoadedInput:
     """What a snapshot at T, known at K, reads; `alliance_ids` names the alliances to score
     instead of those counted at T and K (section 1)."""
@@ -190,8 +197,8 @@ async def load_input(
     # second connection. Both reads filter by K, so they agree.
     async def read_values():
         async with factory() as session:
-            return await load_observations(
-                session, [d.indicator_id for d in definitions], first_end, as_of, known_at
+            return await load_observations_with_details(
+                session, [d.indicator_id for d in definitions], first_end, as_of, known_at, details=explain
             )
 
     async def read_groups_and_watermark():
@@ -200,7 +207,17 @@ async def load_input(
                 session, known_at
             )
 
-    observations, (groups, watermark) = await asyncio.gather(read_values(), read_groups_and_watermark())
+    # What explanations cite besides (names, values outside the window, alliances a group
+    # lists without counting them): a third connection, as known at K too.
+    async def read_explanation_extras():
+        if not explain:
+            return None
+        async with factory() as session:
+            return await load_explanation_extras(session, alliance_index, as_of, known_at)
+
+    (observations, details), (groups, watermark), extras = await asyncio.gather(
+        read_values(), read_groups_and_watermark(), read_explanation_extras()
+    )
 
     ordered_groups = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
     sizes = [len(members) for _, members in ordered_groups]
@@ -208,6 +225,41 @@ async def load_input(
     member_alliance = np.fromiter(
         (a for _, members in ordered_groups for a in sorted(members)), dtype=np.int64, count=sum(sizes)
     )
+    explanation = None
+    if explain:
+        earlier = day_number(as_of - timedelta(days=config.trend_lag_days))
+        has_earlier = np.bincount(
+            observations.indicator[observations.period_end <= earlier], minlength=len(definitions)
+        )
+        async with factory() as session:
+            values_after, values_before = await values_outside(
+                session,
+                [d.indicator_id for d in definitions],
+                np.flatnonzero(has_earlier == 0),
+                first_end,
+                as_of,
+                known_at,
+            )
+        group_position = {key: g for g, (key, _) in enumerate(ordered_groups)}
+        explanation = ExplanationInput(
+            indicator_codes=[d.code for d in definitions],
+            indicator_names=[d.name for d in definitions],
+            alliance_names=extras.alliance_names,
+            observation_ids=details.observation_id,
+            observation_status=details.status,
+            observation_revision=details.revision_number,
+            values_after=values_after,
+            values_before=values_before,
+            # Only groups that have rows: a group none of whose alliances counts has none.
+            excluded=[
+                (group_position[key], *entry)
+                for key, entries in sorted(
+                    extras.excluded.items(), key=lambda item: (item[0][0], item[0][1] or "")
+                )
+                if key in group_position
+                for entry in entries
+            ],
+        )
 
     seed_source = "|".join(
         [
@@ -247,6 +299,7 @@ async def load_input(
         as_of=day_number(as_of),
         known_at=instant_number(known_at),
         seed=seed,
+        explanation=explanation,
     )
     counts = {
         "alliances": len(alliances),

@@ -17,13 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.aggregation.loader import load_input
 from services.core.clock import utcnow
+from services.core.config import get_settings
 from services.core.db import driver_connection, session_scope, uses_postgresql
 from services.core.jobs.models import AggregationJob
 from services.core.jobs.service import FINISHED, set_progress
 from services.core.methodology.service import config_of, get_methodology
+from services.core.scoring.config import AXES
 from services.core.scoring.pipeline import score_all
 from services.core.snapshots.identity import content_hash, row_sort_key
-from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotScore
+from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotExplanation, SnapshotScore
 from services.core.vocabularies import JobStatus
 from services.core.webhooks.events import announce
 
@@ -98,7 +100,8 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
     async with factory() as session:
         methodology = await get_methodology(session, job.methodology_version)
     config = config_of(methodology)
-    loaded = await load_input(factory, as_of, known_at, config, methodology.config_hash)
+    explain = get_settings().aggregation_explanations
+    loaded = await load_input(factory, as_of, known_at, config, methodology.config_hash, explain=explain)
     timings["loading"], clock = time.perf_counter() - clock, time.perf_counter()
     await _checkpoint(factory, job.id, "scoring", 0.4)
     result = await asyncio.to_thread(score_all, loaded.scoring, config)
@@ -126,6 +129,7 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
         session.add(snapshot)
         await session.flush()
         await _insert_scores(session, snapshot.id, rows)
+        await _insert_explanations(session, snapshot.id, result.explanations)
         _succeed(running, snapshot.id)
         timings["publishing"] = time.perf_counter() - clock
         running.timings = {stage: round(seconds, 3) for stage, seconds in timings.items()}
@@ -161,6 +165,37 @@ async def _insert_scores(session: AsyncSession, snapshot_id: uuid.UUID, rows: li
     await session.execute(
         insert(SnapshotScore.__table__),
         [{"snapshot_id": snapshot_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows],
+    )
+
+
+async def _insert_explanations(session: AsyncSession, snapshot_id: uuid.UUID, explanations: list) -> None:
+    """One row per subject, in the order of the score rows (the JSON export walks both)."""
+    if not explanations:
+        return
+    records = [
+        (snapshot_id, subject_type, subject_id, *documents)
+        for subject_type, subject_id, documents in explanations
+    ]
+    if uses_postgresql(session):
+        raw = await driver_connection(session)
+        # Tens of megabytes of JSON: lz4 compresses them several times faster than the default
+        # pglz, for about the same size (only for this transaction, where the server has it).
+        if await raw.fetchval(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        ):
+            await raw.execute("SET LOCAL default_toast_compression = 'lz4'")
+        await raw.copy_records_to_table(
+            "snapshot_explanations",
+            records=records,
+            columns=("snapshot_id", "subject_type", "subject_id", *AXES),
+        )
+        return
+    await session.execute(
+        insert(SnapshotExplanation.__table__),
+        [
+            dict(zip(("snapshot_id", "subject_type", "subject_id", *AXES), record, strict=True))
+            for record in records
+        ],
     )
 
 

@@ -1,19 +1,23 @@
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.db import uses_postgresql
 from services.core.errors import Invalid, NotFound
 from services.core.pagination import BIG_INTEGER_CURSOR, INTEGER_CURSOR, page_of, paginate
+from services.core.scoring.config import AXES
 from services.core.snapshots import repository
 from services.core.snapshots.identity import row_sort_key
-from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotScore
+from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotExplanation, SnapshotScore
 from services.core.snapshots.schemas import ScoreRead
 
 LATEST = "latest"
 EXPORT_BATCH = 2000
+WHOLE_OBSERVATORY = "all"  # the subject id of the `all` group in paths (null in rows)
 
 
 async def any_published(session: AsyncSession) -> bool:
@@ -204,3 +208,113 @@ async def compare(
         )
     next_cursor = INTEGER_CURSOR.encode(start + limit) if start + limit < len(keys) else None
     return items, next_cursor
+
+
+def _instant_text(value: str) -> str:
+    """K as the API writes instants (UTC, `Z`)."""
+    return datetime.fromisoformat(value).isoformat().replace("+00:00", "Z")
+
+
+def _explanation_filter(statement, snapshot_id: uuid.UUID, subject_type: str, subject_id: str | None):
+    statement = statement.where(
+        SnapshotExplanation.snapshot_id == snapshot_id, SnapshotExplanation.subject_type == subject_type
+    )
+    if subject_id is None:
+        return statement.where(SnapshotExplanation.subject_id.is_(None))
+    return statement.where(SnapshotExplanation.subject_id == subject_id)
+
+
+async def get_explanation(
+    session: AsyncSession, reference: str, subject_type: str, subject_id: str, axis: str | None
+) -> tuple[bytes, str]:
+    """The explanation of one subject as JSON bytes (its stored documents, spliced), and the
+    snapshot's content hash."""
+    snapshot_id = await get_snapshot_id(session, reference)
+    header = (
+        await session.execute(
+            select(Snapshot.as_of, Snapshot.input_watermark, Snapshot.content_hash).where(
+                Snapshot.id == snapshot_id
+            )
+        )
+    ).one()
+    if subject_type == WHOLE_OBSERVATORY:
+        if subject_id != WHOLE_OBSERVATORY:
+            raise NotFound("The whole observatory's subject id is `all`.")
+        stored_id = None
+    else:
+        stored_id = subject_id
+    axes = [axis] if axis is not None else list(AXES)
+    columns = [getattr(SnapshotExplanation, name) for name in axes]
+    documents = (
+        await session.execute(_explanation_filter(select(*columns), snapshot_id, subject_type, stored_id))
+    ).first()
+    if documents is None:
+        explained = await session.scalar(
+            select(SnapshotExplanation.id).where(SnapshotExplanation.snapshot_id == snapshot_id).limit(1)
+        )
+        if explained is None:
+            raise NotFound("This snapshot was published without explanations.")
+        raise NotFound("No such subject in this snapshot.")
+    head = orjson.dumps(
+        {
+            "snapshot_id": str(snapshot_id),  # the driver's own UUID type on PostgreSQL
+            "subject_type": subject_type,
+            "subject_id": stored_id,
+            "as_of": header.as_of,
+            "knowledge_cutoff": _instant_text(header.input_watermark["known_at"]),
+        }
+    )
+    body = head[:-1] + b',"axes":[' + b",".join(bytes(document) for document in documents) + b"]}"
+    return body, header.content_hash
+
+
+async def stream_scores_with_explanations(
+    factory: async_sessionmaker[AsyncSession], snapshot_id: uuid.UUID
+) -> AsyncIterator[bytes]:
+    """Every score row as JSON, with its axis's explanation under `explanation`.
+
+    Both tables are walked by keyset in the same order (the run writes the rows of each in
+    subject order), a batch of score rows and the explanations of their subjects at a time.
+    """
+    after_score = after_explanation = 0
+    # A batch may end within a subject's rows: the last subject's documents are kept for the next.
+    documents: dict[tuple[str, str | None], dict[str, bytes]] = {}
+    while True:
+        async with factory() as session:
+            rows = (
+                await session.scalars(
+                    select(SnapshotScore)
+                    .where(SnapshotScore.snapshot_id == snapshot_id, SnapshotScore.id > after_score)
+                    .order_by(SnapshotScore.id)
+                    .limit(EXPORT_BATCH)
+                )
+            ).all()
+            wanted = {(row.subject_type, row.subject_id) for row in rows} - documents.keys()
+            explanations = []
+            if wanted:
+                explanations = (
+                    await session.scalars(
+                        select(SnapshotExplanation)
+                        .where(
+                            SnapshotExplanation.snapshot_id == snapshot_id,
+                            SnapshotExplanation.id > after_explanation,
+                        )
+                        .order_by(SnapshotExplanation.id)
+                        .limit(len(wanted))
+                    )
+                ).all()
+        for explanation in explanations:
+            documents[(explanation.subject_type, explanation.subject_id)] = {
+                axis: bytes(getattr(explanation, axis)) for axis in AXES
+            }
+        for row in rows:
+            encoded = orjson.dumps({field: getattr(row, field) for field in SCORE_FIELDS})
+            explanation = documents.get((row.subject_type, row.subject_id), {}).get(row.axis, b"null")
+            yield encoded[:-1] + b',"explanation":' + explanation + b"}"
+        if explanations:
+            after_explanation = explanations[-1].id
+        if len(rows) < EXPORT_BATCH:
+            return
+        after_score = rows[-1].id
+        last = (rows[-1].subject_type, rows[-1].subject_id)
+        documents = {last: documents[last]} if last in documents else {}

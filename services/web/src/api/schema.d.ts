@@ -601,9 +601,33 @@ export interface paths {
         };
         /**
          * Every score row of a snapshot, streamed (JSON or CSV)
-         * @description No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         * @description With `include=explanations` (JSON only), each row carries its axis's explanation under `explanation` (the subject's axis object of GET …/explanations/…).
+         *
+         *     No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
          */
         get: operations["export_snapshot"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/snapshots/{snapshot_id}/explanations/{subject_type}/{subject_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How a subject's scores were obtained (indicators and values, or the alliances of a group)
+         * @description For an alliance, per axis: every expected indicator with its rule, the value read or why there is none, its score and its contribution (contributions add up to the axis score), coverage and flags, and the same at T − trend lag. For a group: its alliances, counted with their score or not with a reason. `subject_id` as in the score rows; `all` for the whole observatory. Computed with the snapshot, never changed.
+         *
+         *     No key is needed when the operator turns public read on (`OBSERVATOIRE_PUBLIC_READ=true`): a request without an `Authorization` header is then answered, rate-limited per client address. A key that is sent is still checked: a wrong one gets 401.
+         */
+        get: operations["get_explanation"];
         put?: never;
         post?: never;
         delete?: never;
@@ -899,6 +923,24 @@ export interface components {
             started_at: string | null;
             /** Finished At */
             finished_at: string | null;
+        };
+        /** AllianceAxisExplanation */
+        AllianceAxisExplanation: {
+            axis: components["schemas"]["Axis"];
+            /** Score */
+            score: number | null;
+            /** Coverage */
+            coverage: number | null;
+            /** Coverage Threshold */
+            coverage_threshold: number;
+            /** Flags */
+            flags: string[];
+            /**
+             * Indicators
+             * @description Every expected indicator, once.
+             */
+            indicators: components["schemas"]["IndicatorExplanation"][];
+            previous: components["schemas"]["PreviousAxisExplanation"];
         };
         /** AllianceCreate */
         AllianceCreate: {
@@ -1228,6 +1270,46 @@ export interface components {
             /** Founded Year */
             founded_year?: number | null;
         };
+        /**
+         * CitedObservation
+         * @description The observation revision that section 1 selected: the latest recorded at or before K.
+         */
+        CitedObservation: {
+            /**
+             * Id
+             * Format: uuid
+             * @description The observation's id (the same across its corrections).
+             */
+            id: string;
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+            /**
+             * Period End
+             * Format: date
+             */
+            period_end: string;
+            /** Value */
+            value: number;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "provisional" | "final" | "estimated";
+            /**
+             * Revision
+             * @description The revision number of the value that was read.
+             */
+            revision: number;
+            /**
+             * Recorded At
+             * Format: date-time
+             * @description When that revision was recorded (at or before K).
+             */
+            recorded_at: string;
+        };
         /** DeliveryRead */
         DeliveryRead: {
             /**
@@ -1288,6 +1370,72 @@ export interface components {
          * @enum {string}
          */
         Domain: "economic_development" | "employment" | "mobility" | "education" | "environment" | "health" | "social_cohesion" | "culture" | "other";
+        /** ExplanationRead */
+        ExplanationRead: {
+            /**
+             * Snapshot Id
+             * Format: uuid
+             */
+            snapshot_id: string;
+            /**
+             * Subject Type
+             * @enum {string}
+             */
+            subject_type: "alliance" | "catalyst" | "territory" | "territory_type" | "domain" | "actor_type" | "all";
+            /**
+             * Subject Id
+             * @description As in the score rows: null for `all`.
+             */
+            subject_id: string | null;
+            /**
+             * As Of
+             * Format: date
+             * @description T.
+             */
+            as_of: string;
+            /**
+             * Knowledge Cutoff
+             * Format: date-time
+             * @description K: nothing recorded later was read.
+             */
+            knowledge_cutoff: string;
+            /** Axes */
+            axes: (components["schemas"]["AllianceAxisExplanation"] | components["schemas"]["GroupAxisExplanation"])[];
+        };
+        /** GroupAlliance */
+        GroupAlliance: {
+            /**
+             * Alliance Id
+             * Format: uuid
+             */
+            alliance_id: string;
+            /** Name */
+            name: string;
+            /** Score */
+            score: number | null;
+            /**
+             * Counted
+             * @description Whether its score enters the group's score.
+             */
+            counted: boolean;
+            /**
+             * Reason
+             * @description Why it is not counted; null when it is.
+             */
+            reason: ("axis_null" | "not_active_at_as_of" | "member_not_active_at_as_of") | null;
+        };
+        /** GroupAxisExplanation */
+        GroupAxisExplanation: {
+            axis: components["schemas"]["Axis"];
+            /** Score */
+            score: number | null;
+            /** N Alliances */
+            n_alliances: number;
+            /** N Scored */
+            n_scored: number;
+            /** Alliances */
+            alliances: components["schemas"]["GroupAlliance"][];
+        };
         /** Health */
         Health: {
             /**
@@ -1370,6 +1518,48 @@ export interface components {
             measure_type?: "quantity" | "percentage" | "binary";
             scale_min?: null;
             scale_max?: null;
+        };
+        /** IndicatorExplanation */
+        IndicatorExplanation: {
+            /**
+             * Indicator Id
+             * Format: uuid
+             */
+            indicator_id: string;
+            /** Code */
+            code: string;
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: number;
+            /**
+             * Rule
+             * @description The normalisation rule of section 2 that applies.
+             * @enum {string}
+             */
+            rule: "ordinal" | "binary" | "baseline_target" | "bounds" | "percentage_default" | "unscorable";
+            /** @description The value read; null when none. */
+            observation: components["schemas"]["CitedObservation"] | null;
+            /**
+             * Reason
+             * @description Why the indicator has no score; null when it has.
+             */
+            reason: ("no_value_in_lookback" | "only_values_after_as_of" | "unscorable") | null;
+            /**
+             * Missing Fields
+             * @description For `unscorable`: the fields that would give it a rule.
+             */
+            missing_fields: string[];
+            /**
+             * Score
+             * @description The indicator score s, 0-100.
+             */
+            score: number | null;
+            /**
+             * Contribution
+             * @description w·s / Σ_A w: the contributions of an axis add up to its score (6 decimals).
+             */
+            contribution: number | null;
         };
         /** IndicatorRead */
         IndicatorRead: {
@@ -2045,6 +2235,23 @@ export interface components {
              * @description After it, the preview and its scores are gone (404).
              */
             expires_at: string;
+        };
+        /** PreviousAxisExplanation */
+        PreviousAxisExplanation: {
+            /**
+             * As Of
+             * Format: date
+             * @description T − trend lag: the other side of `delta_1y`.
+             */
+            as_of: string;
+            /** Score */
+            score: number | null;
+            /** Coverage */
+            coverage: number | null;
+            /** Flags */
+            flags: string[];
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorExplanation"][];
         };
         /**
          * Prism
@@ -7566,6 +7773,8 @@ export interface operations {
         parameters: {
             query?: {
                 format?: "json" | "csv";
+                /** @description `explanations`: each JSON row with its axis's explanation. */
+                include?: "explanations" | null;
             };
             header?: never;
             path: {
@@ -7582,8 +7791,115 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ScoreRead"][];
+                    "application/json": ({
+                        explanation?: components["schemas"]["AllianceAxisExplanation"] | components["schemas"]["GroupAxisExplanation"] | null;
+                    } & components["schemas"]["ScoreRead"])[];
                     "text/csv": string;
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before retrying. */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_explanation: {
+        parameters: {
+            query?: {
+                axis?: components["schemas"]["Axis"] | null;
+            };
+            header?: never;
+            path: {
+                /** @description A snapshot id, or `latest` for the newest published snapshot. */
+                snapshot_id: string;
+                /** @description As in the score rows. */
+                subject_type: "alliance" | "catalyst" | "territory" | "territory_type" | "domain" | "actor_type" | "all";
+                /** @description As in the score rows; `all` for the whole observatory. */
+                subject_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExplanationRead"];
                 };
             };
             /** @description Bad request */
