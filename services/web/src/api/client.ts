@@ -23,6 +23,12 @@ export type Comparison = Schemas["ScoreComparison"];
 export type Axis = Schemas["Axis"];
 export type SubjectType = ScoreRow["subject_type"];
 export type Problem = Schemas["Problem"];
+export type Explanation = Schemas["ExplanationRead"];
+export type AllianceAxisExplanation = Schemas["AllianceAxisExplanation"];
+export type GroupAxisExplanation = Schemas["GroupAxisExplanation"];
+export type IndicatorExplanation = Schemas["IndicatorExplanation"];
+export type Preview = Schemas["PreviewRead"];
+export type PreviewComparison = Schemas["PreviewComparison"];
 
 export const AXES: Axis[] = ["performance", "innovation", "trust"];
 

@@ -157,6 +157,36 @@ const STRINGS = {
   down: ["baisse", "down"],
   flat: ["stable", "flat"],
   api_docs: ["Documentation de l'API", "API documentation"],
+  explain: ["Pourquoi ?", "Why?"],
+  explain_label: ["Expliquer le score", "Explain the score"],
+  explanation: ["Explication du score", "Explanation of the score"],
+  knowledge_cutoff: ["connu au", "known at"],
+  contributions: ["Contributions des indicateurs", "Contributions of the indicators"],
+  contribution: ["Contribution", "Contribution"],
+  contributions_sum: ["Total (Σ)", "Total (Σ)"],
+  would_be: ["serait", "would be"],
+  withheld: ["non publié", "withheld"],
+  threshold: ["seuil", "threshold"],
+  rule: ["Règle", "Rule"],
+  weight: ["Poids", "Weight"],
+  indicator_score: ["Score s", "Score s"],
+  missing: ["Indicateurs sans score", "Indicators without a score"],
+  reason: ["Raison", "Reason"],
+  trend_sides: ["Les deux côtés de la tendance", "Both sides of the trend"],
+  counted: ["compté", "counted"],
+  not_counted: ["non compté", "not counted"],
+  previews: ["Prévisualisations", "Previews"],
+  preview: ["Prévisualisation", "Preview"],
+  preview_of: ["Rescorer l'instantané", "Rescore the snapshot"],
+  preview_config: ["Configuration de la méthode (JSON)", "Configuration of the method (JSON)"],
+  preview_run: ["Prévisualiser", "Preview"],
+  preview_invalid_json: ["Ce n'est pas du JSON valide.", "This is not valid JSON."],
+  preview_expires: ["Conservée jusqu'au", "Kept until"],
+  preview_moves: ["Ce qui bouge (les plus grands écarts d'abord)", "What moves (largest first)"],
+  preview_never_published: [
+    "Une prévisualisation ne publie jamais d'instantané et n'envoie aucun webhook.",
+    "A preview never publishes a snapshot and never sends a webhook.",
+  ],
   data_note: [
     "Les scores vont de 0 à 100 ; « pas de score » n'est jamais 0.",
     "Scores go from 0 to 100; \"no score\" is never 0.",
@@ -201,4 +231,33 @@ export function flagLabel(flag: string): string {
 
 export function pick(labels: readonly [string, string]): string {
   return labels[lang() === "en" ? 1 : 0];
+}
+
+const RULES: Record<string, [string, string]> = {
+  ordinal: ["échelle ordinale", "ordinal scale"],
+  binary: ["binaire", "binary"],
+  baseline_target: ["référence → cible", "baseline → target"],
+  bounds: ["bornes (pire, meilleur)", "bounds (worst, best)"],
+  percentage_default: ["pourcentage (0–100)", "percentage (0–100)"],
+  unscorable: ["non notable", "unscorable"],
+};
+
+const REASONS: Record<string, [string, string]> = {
+  no_value_in_lookback: ["aucune valeur dans la fenêtre", "no value in the lookback window"],
+  only_values_after_as_of: ["valeurs seulement après T", "values only after T"],
+  unscorable: ["non notable : champs manquants", "unscorable: missing fields"],
+  axis_null: ["pas de score sur cet axe", "no score on this axis"],
+  not_active_at_as_of: ["pas active à T", "not active at T"],
+  member_not_active_at_as_of: ["aucun membre de ce type actif à T", "no member of this type active at T"],
+};
+
+export function ruleLabel(rule: string): string {
+  const labels = RULES[rule];
+  return labels ? pick(labels) : rule;
+}
+
+export function reasonLabel(reason: string | null | undefined): string {
+  if (!reason) return "";
+  const labels = REASONS[reason];
+  return labels ? pick(labels) : reason;
 }
