@@ -174,6 +174,7 @@ const STRINGS = {
   reason: ["Raison", "Reason"],
   trend_sides: ["Les deux côtés de la tendance", "Both sides of the trend"],
   counted: ["compté", "counted"],
+  counted_column: ["Compté", "Counted"],
   not_counted: ["non compté", "not counted"],
   previews: ["Prévisualisations", "Previews"],
   preview: ["Prévisualisation", "Preview"],
