@@ -1,4 +1,29 @@
+import pytest
+
+from services.api.routes.map import GeoJSONResponse
+from services.core.catalysts import service
+from services.core.catalysts.geojson import feature_collection
+from services.core.db import session_scope
+from services.core.demo.seed import seed_demo
+from services.core.vocabularies import Trade
 from tests.api.factories import create_catalyst
+
+MAP_FILTERS = [
+    {},
+    {"territory": "FR-IDF"},
+    {"territory": "FR"},
+    {"territory": "FR-COM-94028"},
+    {"territory": "FR-971"},
+    {"structure_type": "association"},
+    {"structure_type": "company", "territory": "FR-BRE"},
+    {"trade": "shared_space"},
+    {"trade": "territorial_dialogue", "structure_type": "association"},
+    {"q": "ATELIERS"},
+    {"q": "é"},
+    {"q": "100%_\\"},
+    {"q": "guillemets"},
+    {"territory": "FR-HDF", "trade": "collective_experimentation", "q": "a"},
+]
 
 
 async def get_map(client, headers, **params):
@@ -114,3 +139,38 @@ async def test_map_refuses_unknown_parameters_and_needs_a_key(client, reader):
     assert response.headers["content-type"] == "application/problem+json"
     assert "bbox" in response.json()["detail"]
     assert (await client.get("/v1/map/catalysts")).status_code == 401
+
+
+@pytest.fixture
+async def mapped(app, client, staff):
+    await seed_demo(app.state.settings)
+    # Text that JSON must escape, every trade, no website, coordinates that floats write in
+    # more than one way (repr gives 1e-05, some encoders 0.00001), a catalyst without a point.
+    await create_catalyst(
+        client,
+        staff,
+        name='Guillemets " et \\ barre, tab\t, ligne\u2028, €, 𝄞 100%_\\',
+        trades=[trade.value for trade in reversed(Trade)],
+        website=None,
+        latitude=1e-05,
+        longitude=-1.5e-07,
+    )
+    await create_catalyst(client, staff, name="Guillemets sans point", latitude=None, longitude=None)
+    await create_catalyst(client, staff, name="Pôle à l'équateur", latitude=0.0, longitude=180.0)
+    await create_catalyst(client, staff, name="Pôle au sud", latitude=-90.0, longitude=-179.99999999999997)
+
+
+async def test_map_bytes_are_those_of_the_models(app, client, reader, mapped):
+    """The map is encoded from rows (straight from the driver on PostgreSQL), not through the
+    FeatureCollection models: for every filter, the bytes are those the models would give."""
+    async with session_scope(app.state.session_factory) as session:
+        for filters in MAP_FILTERS:
+            catalysts = await service.list_mapped_catalysts(session, **filters)
+            expected = GeoJSONResponse(feature_collection(catalysts).model_dump(mode="json")).body
+            assert await service.map_body(session, **filters) == expected, filters
+            response = await client.get("/v1/map/catalysts", params=filters, headers=reader)
+            assert response.status_code == 200, response.text
+            assert response.headers["content-type"] == "application/geo+json"
+            assert response.content == expected, filters
+            if not filters:
+                assert len(catalysts) > 5

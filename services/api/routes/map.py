@@ -1,10 +1,9 @@
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from services.api.deps import PublicReaderDep, SearchQuery, SessionDep
 from services.api.routes.catalysts import TerritoryFilter
 from services.core.catalysts import service
-from services.core.catalysts.geojson import feature_collection
 from services.core.vocabularies import StructureType, Trade
 
 router = APIRouter(prefix="/v1/map", tags=["map"])
@@ -35,7 +34,8 @@ async def map_catalysts(
     trade: Trade | None = None,
     q: SearchQuery = None,
 ):
-    catalysts = await service.list_mapped_catalysts(
+    # Encoded once, as GeoJSONResponse would write feature_collection(...) (tests/api/test_map.py).
+    body = await service.map_body(
         session, territory=territory, structure_type=structure_type, trade=trade, q=q
     )
-    return GeoJSONResponse(feature_collection(catalysts).model_dump(mode="json"))
+    return Response(content=body, media_type=GEOJSON_MEDIA_TYPE)

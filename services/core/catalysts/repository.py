@@ -5,6 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.catalysts.models import Catalyst, CatalystTrade
 from services.core.catalysts.schemas import CatalystRead
+from services.core.db import driver_connection
 from services.core.pg_reads import Statement, select_list
 from services.core.territories.repository import codes_within, escape_like, where_code_within
 
@@ -69,6 +70,24 @@ async def list_read_rows(
     q: str | None = None,
 ) -> list[dict]:
     statement = Statement(_READ_SELECT + " FROM catalysts c")
+    _where_listed(statement, territory=territory, structure_type=structure_type, trade=trade, q=q)
+    if after is not None:
+        statement.where("c.id > {}", after)
+    rows = [dict(record) for record in await statement.fetch(session, "c.id", limit)]
+    for row in rows:
+        row["trades"] = sorted(row["trades"])  # as Catalyst.trades
+    return rows
+
+
+def _where_listed(
+    statement: Statement,
+    *,
+    territory: str | None,
+    structure_type: str | None,
+    trade: str | None,
+    q: str | None,
+) -> None:
+    """The conditions of list_statement on `catalysts c`."""
     statement.where("c.deleted_at IS NULL")
     if territory is not None:
         where_code_within(statement, "c.territory_code", territory)
@@ -80,9 +99,30 @@ async def list_read_rows(
         )
     if q:
         statement.where("lower(c.name) LIKE {} ESCAPE '\\'", f"%{escape_like(q.lower())}%")
-    if after is not None:
-        statement.where("c.id > {}", after)
-    rows = [dict(record) for record in await statement.fetch(session, "c.id", limit)]
-    for row in rows:
-        row["trades"] = sorted(row["trades"])  # as Catalyst.trades
-    return rows
+
+
+# The catalysts of the map in one statement (PostgreSQL, see pg_reads): list_statement with
+# a point, the trades as an array, every row (a map has no pages).
+_MAP_SELECT = (
+    "SELECT c.id, c.name, c.structure_type, "
+    "ARRAY(SELECT t.trade FROM catalyst_trades t WHERE t.catalyst_id = c.id) AS trades, "
+    "c.territory_code, c.website, c.latitude, c.longitude FROM catalysts c"
+)
+
+
+async def list_map_rows(
+    session: AsyncSession,
+    *,
+    territory: str | None = None,
+    structure_type: str | None = None,
+    trade: str | None = None,
+    q: str | None = None,
+) -> list:
+    """(id, name, structure_type, trades, territory_code, website, latitude, longitude) of
+    each live catalyst with a point, by id; trades unsorted."""
+    statement = Statement(_MAP_SELECT)
+    _where_listed(statement, territory=territory, structure_type=structure_type, trade=trade, q=q)
+    statement.where("c.latitude IS NOT NULL AND c.longitude IS NOT NULL")
+    connection = await driver_connection(session)
+    where = " AND ".join(statement.conditions)
+    return await connection.fetch(f"{statement.select} WHERE {where} ORDER BY c.id", *statement.args)

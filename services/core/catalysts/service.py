@@ -6,10 +6,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.auth.models import ApiKey
 from services.core.auth.principal import Principal
-from services.core.catalysts import repository
+from services.core.catalysts import geojson, repository
 from services.core.catalysts.models import Catalyst, CatalystTrade
 from services.core.catalysts.schemas import CatalystCreate, CatalystRead, CatalystUpdate
 from services.core.clock import utcnow
+from services.core.db import uses_postgresql
 from services.core.errors import Invalid, NotFound, reject_cleared
 from services.core.models_base import sync_rows
 from services.core.pagination import page_of, paginate
@@ -42,6 +43,22 @@ async def list_catalyst_rows(session: AsyncSession, *, cursor: str | None, limit
 async def list_mapped_catalysts(session: AsyncSession, **filters) -> list[Catalyst]:
     statement = repository.list_statement(with_point=True, **filters).order_by(Catalyst.id)
     return list((await session.scalars(statement)).all())
+
+
+async def map_body(session: AsyncSession, **filters) -> bytes:
+    """The map's FeatureCollection, encoded (see geojson.encode_features): on PostgreSQL from
+    one statement read straight from the driver, elsewhere from the models."""
+    if uses_postgresql(session):
+        rows = await repository.list_map_rows(session, **filters)
+        features = (
+            geojson.feature(
+                row[0], row[1], row[2], sorted(row[3]), row[4], row[5], row[6], row[7]
+            )  # trades as Catalyst.trades
+            for row in rows
+        )
+    else:
+        features = map(geojson.catalyst_feature, await list_mapped_catalysts(session, **filters))
+    return geojson.encode_features(features)
 
 
 def _check_point(latitude: float | None, longitude: float | None) -> None:
