@@ -246,33 +246,41 @@ def explain_all(inputs, config, axes: Sequence[str], cells: np.ndarray, now: Sid
     observations = inputs.observations
     rule = applicable_rule(inputs.rules)
     unscorable = rule == RULE_NONE
-    missing: list[list[str]] = [[] for _ in range(n_indicators)]
     unscorable_indices = np.flatnonzero(unscorable)
-    for i, fields in zip(
-        unscorable_indices.tolist(), missing_fields(inputs.rules, unscorable_indices), strict=True
-    ):
-        missing[i] = fields
     no_flags = np.zeros(n_indicators, dtype=bool)
     values_after = no_flags if details.values_after is None else details.values_after
     values_before = no_flags if details.values_before is None else details.values_before
+    # What an entry says of its indicator whatever the date, encoded once for both dates: the
+    # opening of its object, up to the rule.
     static = [
-        (indicator_id, code, name, weight, RULE_NAMES[r])
+        orjson.dumps(
+            {
+                "indicator_id": indicator_id, "code": code, "name": name, "weight": weight,
+                "rule": RULE_NAMES[r],
+            }
+        )[:-1]
         for indicator_id, code, name, weight, r in zip(
             inputs.indicator_ids, details.indicator_codes, details.indicator_names,
             inputs.indicator_weight.tolist(), rule.tolist(), strict=True,
         )
     ]  # fmt: skip
+    # The fields an unscorable indicator lacks; none for the others.
+    encoded_missing = [b"[]"] * n_indicators
+    for i, fields in zip(
+        unscorable_indices.tolist(), missing_fields(inputs.rules, unscorable_indices), strict=True
+    ):
+        encoded_missing[i] = orjson.dumps(fields)
 
-    def columns(side: Side) -> "_SideColumns":
+    def columns(side: Side) -> list[bytes]:
         reason = reasons(
             n_indicators, observations.indicator, observations.period_end, observations.recorded,
             side.as_of, inputs.known_at, side.rows, unscorable, values_after, values_before,
         )  # fmt: skip
         target = _would_be_scores(cells, inputs.indicator_weight, side.indicator_score, n_cells)
         shares = contributions(cells, inputs.indicator_weight, side.indicator_score, n_cells, target)
-        return _SideColumns(side, observations, details, reason, shares)
+        return _side_entries(side, observations, details, reason, shares, static, encoded_missing)
 
-    now_columns, before_columns = columns(now), columns(before)
+    now_entries, before_entries = columns(now), columns(before)
     order = np.argsort(cells, kind="stable")
     bounds = np.searchsorted(cells[order], np.arange(n_cells + 1)).tolist()
     order_list = order.tolist()
@@ -292,83 +300,89 @@ def explain_all(inputs, config, axes: Sequence[str], cells: np.ndarray, now: Sid
         for k, axis in enumerate(axes):
             c = a * n_axes + k
             members = order_list[bounds[c] : bounds[c + 1]]
-            documents.append(
-                orjson.dumps(
-                    {
-                        "axis": axis,
-                        "score": score[c],
-                        "coverage": coverage[c],
-                        "coverage_threshold": threshold,
-                        "flags": flags_of(not_measured[c], insufficient[c]),
-                        "indicators": [now_columns.entry(i, static[i], missing[i]) for i in members],
-                        "previous": {
-                            "as_of": previous_as_of,
-                            "score": score_before[c],
-                            "coverage": coverage_before[c],
-                            "flags": flags_of(not_measured_before[c], insufficient_before[c]),
-                            "indicators": [before_columns.entry(i, static[i], missing[i]) for i in members],
-                        },
-                    }
-                )
+            head = orjson.dumps(
+                {
+                    "axis": axis,
+                    "score": score[c],
+                    "coverage": coverage[c],
+                    "coverage_threshold": threshold,
+                    "flags": flags_of(not_measured[c], insufficient[c]),
+                }
             )
+            previous = orjson.dumps(
+                {
+                    "as_of": previous_as_of,
+                    "score": score_before[c],
+                    "coverage": coverage_before[c],
+                    "flags": flags_of(not_measured_before[c], insufficient_before[c]),
+                }
+            )
+            # The bytes orjson gives for the whole object: its members, then the entries.
+            documents.append(
+                b"".join(
+                    (
+                        head[:-1], b',"indicators":[', b",".join([now_entries[i] for i in members]),
+                        b'],"previous":', previous[:-1], b',"indicators":[',
+                        b",".join([before_entries[i] for i in members]), b"]}}",
+                    )
+                )
+            )  # fmt: skip
         explanations.append(("alliance", alliance_id, tuple(documents)))
     explanations.extend(_group_explanations(inputs, axes, score, group_rows, details))
     explanations.sort(key=lambda item: (item[0], item[1] or ""))
     return explanations
 
 
-class _SideColumns:
-    """One date's per-indicator results as plain lists, laid out as entries on demand, so that
-    only one alliance's entries exist at a time."""
+def _encoded(values: list) -> list[bytes]:
+    """orjson's encoding of each value, in one call: for values whose encoding has no comma
+    (numbers, null, UUIDs, dates, instants, words of the vocabulary)."""
+    if not values:
+        return []
+    return orjson.dumps(values)[1:-1].split(b",")
 
-    def __init__(self, side: Side, observations, details: ExplanationInput, reason, shares) -> None:
-        chosen = np.flatnonzero(side.rows >= 0)
-        rows = side.rows[chosen]
-        position = np.full(side.rows.size, -1, dtype=np.int64)
-        position[chosen] = np.arange(chosen.size)
-        self.position = position.tolist()
-        self.ids = _uuid_texts(details.observation_ids[rows])
-        self.starts = _texts(observations.period_start[rows], _day)
-        self.ends = _texts(observations.period_end[rows], _day)
-        self.values = observations.value[rows].tolist()
-        self.statuses = np.array(OBSERVATION_STATUSES, dtype=object)[
-            details.observation_status[rows]
-        ].tolist()
-        self.revisions = details.observation_revision[rows].tolist()
-        self.recorded = _texts(observations.recorded[rows], _instant)
-        # Indicator scores as published (6 decimals); contributions are whole millionths already.
-        self.scores = _nullable(np.round(side.indicator_score, 6))
-        self.shares = _nullable(shares)
-        self.reasons = reason.tolist()
 
-    def entry(self, i: int, static: tuple, missing: list[str]) -> dict:
-        p = self.position[i]
-        observation = (
-            None
-            if p < 0
-            else {
-                "id": self.ids[p],
-                "period_start": self.starts[p],
-                "period_end": self.ends[p],
-                "value": self.values[p],
-                "status": self.statuses[p],
-                "revision": self.revisions[p],
-                "recorded_at": self.recorded[p],
-            }
+_OBSERVATION = (
+    b'"observation":{"id":%b,"period_start":%b,"period_end":%b,"value":%b,"status":%b,'
+    b'"revision":%b,"recorded_at":%b}'
+)
+_ENTRY_END = b'%b,%b,"reason":%b,"missing_fields":%b,"score":%b,"contribution":%b}'
+
+
+def _side_entries(side: Side, observations, details: ExplanationInput, reason, shares,
+                  static: list[bytes], missing: list[bytes]) -> list[bytes]:  # fmt: skip
+    """One date's entry of each indicator, encoded: the bytes orjson gives for the entry's
+    object (the same members in the same order), built from each column encoded at once."""
+    chosen = np.flatnonzero(side.rows >= 0)
+    rows = side.rows[chosen]
+    observation = [b'"observation":null'] * side.rows.size
+    for i, fields in zip(
+        chosen.tolist(),
+        zip(
+            _encoded(_uuid_texts(details.observation_ids[rows])),
+            _encoded(_texts(observations.period_start[rows], _day)),
+            _encoded(_texts(observations.period_end[rows], _day)),
+            _encoded(observations.value[rows].tolist()),
+            _encoded(np.array(OBSERVATION_STATUSES, dtype=object)[details.observation_status[rows]].tolist()),
+            _encoded(details.observation_revision[rows].tolist()),
+            _encoded(_texts(observations.recorded[rows], _instant)),
+            strict=True,
+        ),
+        strict=True,
+    ):
+        observation[i] = _OBSERVATION % fields
+    # Indicator scores as published (6 decimals); contributions are whole millionths already.
+    return [
+        _ENTRY_END % fields
+        for fields in zip(
+            static,
+            observation,
+            _encoded(reason.tolist()),
+            missing,
+            _encoded(_nullable(np.round(side.indicator_score, 6))),
+            _encoded(_nullable(shares)),
+            strict=True,
         )
-        indicator_id, code, name, weight, rule = static
-        return {
-            "indicator_id": indicator_id,
-            "code": code,
-            "name": name,
-            "weight": weight,
-            "rule": rule,
-            "observation": observation,
-            "reason": self.reasons[i],
-            "missing_fields": missing,
-            "score": self.scores[i],
-            "contribution": self.shares[i],
-        }
+    ]
 
 
 def _group_explanations(
@@ -420,7 +434,7 @@ def _group_explanations(
                     "n_scored": row["n_scored"],
                 }
             )
-            body = b",".join(member_entries[k][a] if a >= 0 else others[g][a] for _, a in alliances)
+            body = b",".join([member_entries[k][a] if a >= 0 else others[g][a] for _, a in alliances])
             documents.append(head[:-1] + b',"alliances":[' + body + b"]}")
         result.append((groups.subject_type[g], groups.subject_id[g], tuple(documents)))
     return result
