@@ -14,13 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.core.clock import utcnow
 from services.core.errors import Conflict, NotFound
 from services.core.outbox.service import enqueue
-from services.core.pagination import BIG_INTEGER_CURSOR, INTEGER_CURSOR, page_of, paginate
+from services.core.pagination import INTEGER_CURSOR
 from services.core.previews.models import Preview, PreviewScore
 from services.core.scoring.config import MethodologyConfig
 from services.core.snapshots.identity import row_sort_key
 from services.core.snapshots.models import Snapshot, SnapshotScore
 from services.core.snapshots.schemas import ScoreRead
-from services.core.snapshots.service import get_snapshot_id
+from services.core.snapshots.service import compared, get_snapshot_id, score_row_page, scores_by_key
 from services.core.vocabularies import JobStatus
 
 PREVIEW_TASK = "preview"
@@ -100,17 +100,6 @@ def _require_scores(preview: Preview) -> None:
         raise Conflict(f"The preview is {preview.status}: it has no scores.")
 
 
-def _scores_statement(preview_id: uuid.UUID, subject_type, subject_id, axis):
-    statement = select(PreviewScore).where(PreviewScore.preview_id == preview_id)
-    if subject_type is not None:
-        statement = statement.where(PreviewScore.subject_type == subject_type)
-    if subject_id is not None:
-        statement = statement.where(PreviewScore.subject_id == subject_id)
-    if axis is not None:
-        statement = statement.where(PreviewScore.axis == axis)
-    return statement
-
-
 async def list_score_rows(
     session: AsyncSession,
     preview: Preview,
@@ -123,15 +112,16 @@ async def list_score_rows(
 ) -> tuple[list[dict], str | None]:
     """A page of the preview's score rows, shaped and filtered as a snapshot's."""
     _require_scores(preview)
-    statement = paginate(
-        _scores_statement(preview.id, subject_type, subject_id, axis),
-        PreviewScore.id,
-        cursor,
-        limit,
-        BIG_INTEGER_CURSOR,
+    scores, next_cursor = await score_row_page(
+        session,
+        PreviewScore.preview_id,
+        preview.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        axis=axis,
+        cursor=cursor,
+        limit=limit,
     )
-    scores = list((await session.scalars(statement)).all())
-    scores, next_cursor = page_of(scores, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
     return [ScoreRead.model_validate(score).model_dump() for score in scores], next_cursor
 
 
@@ -152,34 +142,9 @@ async def compare(
     """Per subject and axis, the preview's score, the snapshot's and the difference: largest
     absolute differences first, rows without a difference last."""
     _require_scores(preview)
-    mine_statement = _scores_statement(preview.id, subject_type, None, axis).with_only_columns(
-        PreviewScore.subject_type, PreviewScore.subject_id, PreviewScore.axis, PreviewScore.score
-    )
-    theirs_statement = select(
-        SnapshotScore.subject_type, SnapshotScore.subject_id, SnapshotScore.axis, SnapshotScore.score
-    ).where(SnapshotScore.snapshot_id == preview.snapshot_id)
-    if subject_type is not None:
-        theirs_statement = theirs_statement.where(SnapshotScore.subject_type == subject_type)
-    if axis is not None:
-        theirs_statement = theirs_statement.where(SnapshotScore.axis == axis)
-    mine = {(r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(mine_statement)}
-    theirs = {
-        (r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(theirs_statement)
-    }
-    items = []
-    for key in set(mine) | set(theirs):
-        score, other_score = mine.get(key), theirs.get(key)
-        difference = None if score is None or other_score is None else round(score - other_score, 6)
-        items.append(
-            {
-                "subject_type": key[0],
-                "subject_id": key[1],
-                "axis": key[2],
-                "score": score,
-                "other_score": other_score,
-                "difference": difference,
-            }
-        )
+    mine = await scores_by_key(session, PreviewScore.preview_id, preview.id, subject_type, axis)
+    theirs = await scores_by_key(session, SnapshotScore.snapshot_id, preview.snapshot_id, subject_type, axis)
+    items = [compared(key, mine.get(key), theirs.get(key)) for key in set(mine) | set(theirs)]
     items.sort(key=_moved_first)
     # The cursor is an offset in the sorted rows; one below zero starts at the beginning.
     start = max(INTEGER_CURSOR.decode(cursor), 0) if cursor is not None else 0

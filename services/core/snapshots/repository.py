@@ -22,7 +22,7 @@ async def existing_id(session: AsyncSession, snapshot_id: uuid.UUID) -> uuid.UUI
 
 
 # A page of ScoreRead rows (and the id that orders them) in one statement: the same filters
-# as the service's _scores_statement.
+# as the service's score_rows_statement.
 READ_FIELDS = tuple(ScoreRead.model_fields)
 _READ_SELECT = f'SELECT {select_list(READ_FIELDS, "s")}, s.id AS "id" FROM snapshot_scores s'
 

@@ -78,17 +78,68 @@ async def list_snapshots(
     return page_of(rows, limit, key=lambda snapshot: snapshot.id)
 
 
-def _scores_statement(
-    snapshot_id: uuid.UUID, subject_type: str | None, subject_id: str | None, axis: str | None
+def score_rows_statement(
+    owner, owner_id: uuid.UUID, subject_type: str | None, subject_id: str | None, axis: str | None
 ):
-    statement = select(SnapshotScore).where(SnapshotScore.snapshot_id == snapshot_id)
+    """The score rows of one snapshot, or of one preview: `owner` is the column that names it
+    (`SnapshotScore.snapshot_id`, `PreviewScore.preview_id`), both tables having the same rows."""
+    model = owner.class_
+    statement = select(model).where(owner == owner_id)
     if subject_type is not None:
-        statement = statement.where(SnapshotScore.subject_type == subject_type)
+        statement = statement.where(model.subject_type == subject_type)
     if subject_id is not None:
-        statement = statement.where(SnapshotScore.subject_id == subject_id)
+        statement = statement.where(model.subject_id == subject_id)
     if axis is not None:
-        statement = statement.where(SnapshotScore.axis == axis)
+        statement = statement.where(model.axis == axis)
     return statement
+
+
+async def score_row_page(
+    session: AsyncSession,
+    owner,
+    owner_id: uuid.UUID,
+    *,
+    subject_type: str | None,
+    subject_id: str | None,
+    axis: str | None,
+    cursor: str | None,
+    limit: int,
+):
+    """A page of score rows through the ORM, in id order, and the cursor of the next one."""
+    model = owner.class_
+    statement = paginate(
+        score_rows_statement(owner, owner_id, subject_type, subject_id, axis),
+        model.id,
+        cursor,
+        limit,
+        BIG_INTEGER_CURSOR,
+    )
+    rows = list((await session.scalars(statement)).all())
+    return page_of(rows, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
+
+
+async def scores_by_key(
+    session: AsyncSession, owner, owner_id: uuid.UUID, subject_type: str | None, axis: str | None
+) -> dict[tuple, float | None]:
+    """Each score of a snapshot (or preview) by (subject_type, subject_id, axis), for comparisons."""
+    model = owner.class_
+    statement = score_rows_statement(owner, owner_id, subject_type, None, axis).with_only_columns(
+        model.subject_type, model.subject_id, model.axis, model.score
+    )
+    return {(r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(statement)}
+
+
+def compared(key: tuple, score: float | None, other_score: float | None) -> dict:
+    """One row of a comparison: both scores and their difference (null when either is)."""
+    difference = None if score is None or other_score is None else round(score - other_score, 6)
+    return {
+        "subject_type": key[0],
+        "subject_id": key[1],
+        "axis": key[2],
+        "score": score,
+        "other_score": other_score,
+        "difference": difference,
+    }
 
 
 async def list_scores(
@@ -101,15 +152,16 @@ async def list_scores(
     cursor: str | None,
     limit: int,
 ):
-    statement = paginate(
-        _scores_statement(snapshot.id, subject_type, subject_id, axis),
-        SnapshotScore.id,
-        cursor,
-        limit,
-        BIG_INTEGER_CURSOR,
+    return await score_row_page(
+        session,
+        SnapshotScore.snapshot_id,
+        snapshot.id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        axis=axis,
+        cursor=cursor,
+        limit=limit,
     )
-    rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
 
 
 async def list_score_rows(
@@ -134,15 +186,16 @@ async def list_score_rows(
             after=BIG_INTEGER_CURSOR.decode(cursor) if cursor is not None else None,
             limit=limit,
         )
-    statement = paginate(
-        _scores_statement(snapshot_id, subject_type, subject_id, axis),
-        SnapshotScore.id,
-        cursor,
-        limit,
-        BIG_INTEGER_CURSOR,
+    scores, next_cursor = await score_row_page(
+        session,
+        SnapshotScore.snapshot_id,
+        snapshot_id,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        axis=axis,
+        cursor=cursor,
+        limit=limit,
     )
-    scores = list((await session.scalars(statement)).all())
-    scores, next_cursor = page_of(scores, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
     return [ScoreRead.model_validate(score).model_dump() for score in scores], next_cursor
 
 
@@ -178,13 +231,8 @@ async def compare(
     cursor: str | None,
     limit: int,
 ):
-    def load(snapshot_id):
-        return _scores_statement(snapshot_id, subject_type, None, axis).with_only_columns(
-            SnapshotScore.subject_type, SnapshotScore.subject_id, SnapshotScore.axis, SnapshotScore.score
-        )
-
-    mine = {(r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(load(snapshot.id))}
-    theirs = {(r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(load(other.id))}
+    mine = await scores_by_key(session, SnapshotScore.snapshot_id, snapshot.id, subject_type, axis)
+    theirs = await scores_by_key(session, SnapshotScore.snapshot_id, other.id, subject_type, axis)
     keys = sorted(
         set(mine) | set(theirs),
         key=lambda k: row_sort_key({"subject_type": k[0], "subject_id": k[1], "axis": k[2]}),
@@ -192,20 +240,7 @@ async def compare(
     # The cursor is an offset in `keys`; one below zero starts at the beginning.
     start = max(INTEGER_CURSOR.decode(cursor), 0) if cursor is not None else 0
     page = keys[start : start + limit]
-    items = []
-    for key in page:
-        score, other_score = mine.get(key), theirs.get(key)
-        difference = None if score is None or other_score is None else round(score - other_score, 6)
-        items.append(
-            {
-                "subject_type": key[0],
-                "subject_id": key[1],
-                "axis": key[2],
-                "score": score,
-                "other_score": other_score,
-                "difference": difference,
-            }
-        )
+    items = [compared(key, mine.get(key), theirs.get(key)) for key in page]
     next_cursor = INTEGER_CURSOR.encode(start + limit) if start + limit < len(keys) else None
     return items, next_cursor
 
