@@ -6,7 +6,7 @@ from sqlmodel import Field, SQLModel
 
 from services.core.db import UTCDateTime
 from services.core.models_base import created_at_field, id_field, serial_id_column
-from services.core.snapshots.models import SCORE_FIELDS
+from services.core.snapshots.models import SCORE_FIELDS, ScoreColumns
 
 
 class Preview(SQLModel, table=True):
@@ -42,7 +42,7 @@ class Preview(SQLModel, table=True):
     heartbeat_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class PreviewScore(SQLModel, table=True):
+class PreviewScore(ScoreColumns, table=True):
     """A score row of a preview: the columns of a snapshot's score row."""
 
     __tablename__ = "preview_scores"
@@ -53,24 +53,6 @@ class PreviewScore(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=serial_id_column())
     preview_id: uuid.UUID = Field(foreign_key="previews.id")
-    subject_type: str = Field(max_length=16)
-    subject_id: str | None = Field(default=None, max_length=64)
-    axis: str = Field(max_length=16)
-    score: float | None = None
-    coverage: float | None = None
-    lower: float | None = None
-    upper: float | None = None
-    delta_1y: float | None = None
-    flags: list = Field(sa_column=Column(JSON, nullable=False))
-    n_indicators: int | None = None
-    n_scored_indicators: int | None = None
-    n_alliances: int | None = None
-    n_scored: int | None = None
-    median: float | None = None
-    p25: float | None = None
-    p75: float | None = None
-    min: float | None = None
-    max: float | None = None
 
 
 # A preview's rows are a snapshot's rows: the same fields, in the same order.

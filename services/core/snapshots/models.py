@@ -26,7 +26,31 @@ class Snapshot(SQLModel, table=True):
     job_id: uuid.UUID | None = Field(default=None, unique=True)
 
 
-class SnapshotScore(SQLModel, table=True):
+class ScoreColumns(SQLModel):
+    """The columns of a score row, shared by a snapshot's rows and a preview's."""
+
+    subject_type: str = Field(max_length=16)
+    subject_id: str | None = Field(default=None, max_length=64)
+    axis: str = Field(max_length=16)
+    score: float | None = None
+    coverage: float | None = None
+    lower: float | None = None
+    upper: float | None = None
+    delta_1y: float | None = None
+    # sa_type, not sa_column: each table that inherits gets a column of its own.
+    flags: list = Field(sa_type=JSON, nullable=False)
+    n_indicators: int | None = None
+    n_scored_indicators: int | None = None
+    n_alliances: int | None = None
+    n_scored: int | None = None
+    median: float | None = None
+    p25: float | None = None
+    p75: float | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+class SnapshotScore(ScoreColumns, table=True):
     __tablename__ = "snapshot_scores"
     __table_args__ = (
         Index("ix_snapshot_scores_lookup", "snapshot_id", "subject_type", "subject_id", "axis"),
@@ -37,24 +61,6 @@ class SnapshotScore(SQLModel, table=True):
 
     id: int | None = Field(default=None, sa_column=serial_id_column())
     snapshot_id: uuid.UUID = Field(foreign_key="snapshots.id")
-    subject_type: str = Field(max_length=16)
-    subject_id: str | None = Field(default=None, max_length=64)
-    axis: str = Field(max_length=16)
-    score: float | None = None
-    coverage: float | None = None
-    lower: float | None = None
-    upper: float | None = None
-    delta_1y: float | None = None
-    flags: list = Field(sa_column=Column(JSON, nullable=False))
-    n_indicators: int | None = None
-    n_scored_indicators: int | None = None
-    n_alliances: int | None = None
-    n_scored: int | None = None
-    median: float | None = None
-    p25: float | None = None
-    p75: float | None = None
-    min: float | None = None
-    max: float | None = None
 
 
 # The fields of a score row, in a stable order: exports, the content hash and inserts use it.
