@@ -59,3 +59,9 @@ export function seconds(start: string | null | undefined, end: string | null | u
 export function scoreText(score: number | null | undefined): string {
   return score === null || score === undefined ? t("no_score") : formatScore(score);
 }
+
+/** A snapshot's id, shortened to what tells snapshots apart: ids are UUIDv7, whose start is a
+ * timestamp shared by the snapshots of the same minute. */
+export function shortId(id: string): string {
+  return `…${id.slice(-6)}`;
+}
