@@ -351,3 +351,16 @@ def test_before_the_first_snapshot_the_views_say_so(browser, empty_server):
         watch.assert_clean(page)
     finally:
         page.context.close()
+
+
+def test_on_paper_only_the_data_is_printed(page_and_watch, server):
+    page, watch = page_and_watch
+    page.goto(server.base_url + "/rollups?type=territory")
+    expect(page.locator("[data-testid=rollup-table] tbody tr").first).to_be_visible()
+    page.emulate_media(media="print")
+    for hidden in ("header.site nav", "footer.site", ".toolbar", "[role=tablist]"):
+        expect(page.locator(hidden).first).to_be_hidden()
+    expect(page.get_by_test_id("rollup-table")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(page.locator("header.site nav")).to_be_visible()
+    watch.assert_clean(page)
