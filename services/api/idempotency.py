@@ -61,7 +61,13 @@ class IdempotencyMiddleware:
                 request, 400, "Idempotency-Key must be 1 to 255 printable characters.", slug="bad-request"
             )(scope, receive, send)
             return
-        body = await _read_body(receive)
+        try:
+            body = await _read_body(receive)
+        except _ClientDisconnected:
+            # Part of a body is another request than the one the client meant: running it would
+            # store its answer (a 422, say) under the key, and the retry with the full body would
+            # be refused as a reuse of the key. Nobody is left to answer.
+            return
         if body is None:
             await problem_response(
                 request, 413, "The body is larger than the limit of 16 MiB.", slug="content-too-large"
@@ -155,12 +161,17 @@ def _secret_withheld(scope: Scope, location: str | None) -> tuple[int, dict[str,
     return 409, headers, bytes(response.body)
 
 
+class _ClientDisconnected(Exception):
+    """The client went away before the end of its body."""
+
+
 async def _read_body(receive: Receive) -> bytes | None:
+    """The whole body, or None when it is larger than the limit."""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            raise _ClientDisconnected
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_BULK_BODY_BYTES:

@@ -2,7 +2,7 @@ import hashlib
 import json
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import inspect, update
 
 from services.core.clock import utcnow
 from services.core.db import session_scope
@@ -119,3 +119,67 @@ async def test_a_malformed_key_is_a_400(client, staff):
     )
     assert response.status_code == 400
     assert await _count_catalysts(client, staff) == 0
+
+
+async def _post_cut_short(app, headers: dict[str, str], body: bytes) -> list[dict]:
+    """POST half of `body` straight to the ASGI app, then the client's disconnect."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "client": ("127.0.0.1", 50000),
+        "root_path": "",
+        "path": "/v1/catalysts",
+        "raw_path": b"/v1/catalysts",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"testserver"),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            *((name.lower().encode(), value.encode()) for name, value in headers.items()),
+        ],
+        "app": app,
+    }
+    messages = [
+        {"type": "http.request", "body": body[: len(body) // 2], "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+
+    async def receive():
+        # A disconnected client keeps answering `http.disconnect`.
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_a_body_cut_short_by_a_disconnect_is_neither_run_nor_remembered(app, client, staff):
+    payload = catalyst_payload(name="Coupée en route")
+    body = json.dumps(payload).encode()
+    headers = {**staff, "Idempotency-Key": "cut-short"}
+    await _post_cut_short(app, headers, body)
+    assert await _count_catalysts(client, staff) == 0
+    retry = await client.post(
+        "/v1/catalysts", content=body, headers={**headers, "content-type": "application/json"}
+    )
+    assert retry.status_code == 201
+    assert "idempotent-replayed" not in retry.headers
+    assert retry.json()["name"] == "Coupée en route"
+    assert await _count_catalysts(client, staff) == 1
+
+
+async def test_the_purge_of_old_records_reads_an_index(app):
+    # The purge (service.claim) runs on every keyed POST and filters on created_at alone.
+    async with app.state.engine.connect() as connection:
+        indexes = await connection.run_sync(
+            lambda sync: inspect(sync).get_indexes(IdempotencyRecord.__tablename__)
+        )
+    assert ["created_at"] in [index["column_names"] for index in indexes]

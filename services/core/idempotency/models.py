@@ -4,8 +4,9 @@ from datetime import datetime
 from sqlalchemy import JSON, Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from services.core.clock import utcnow
 from services.core.db import UTCDateTime
-from services.core.models_base import created_at_field, id_field
+from services.core.models_base import id_field
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -23,5 +24,6 @@ class IdempotencyRecord(SQLModel, table=True):
     status_code: int | None = None
     response_headers: dict | None = Field(default=None, sa_column=Column(JSON))
     response_body: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
-    created_at: datetime = created_at_field()
-    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # Indexed for the purge of old records (service.claim), which every keyed POST runs.
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, index=True)
+    completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -12,7 +12,8 @@ from services.core.clock import utcnow
 from services.core.db import session_scope
 from services.core.idempotency.models import IdempotencyRecord
 
-# Kept at least this long; older records are purged when new ones are written.
+# Kept at least this long; older records are purged when new ones are written, through the
+# index on created_at, so that the purge costs what it deletes, not the size of the table.
 RETENTION = timedelta(hours=48)
 # A request still "in progress" after this long died with its process: let a retry take over.
 ABANDONED_AFTER = timedelta(minutes=10)
