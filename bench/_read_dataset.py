@@ -25,7 +25,7 @@ import asyncpg
 if str(common.ROOT) not in sys.path:
     sys.path.insert(0, str(common.ROOT))
 
-from services.core.demo.data import siren
+from services.core.demo.siren import siren
 from services.core.ids import new_id
 
 DATABASE = "observatoire_bench_read"
@@ -344,7 +344,8 @@ def fingerprint() -> str:
     rebuild every cached database for nothing."""
     digest = hashlib.sha256(f"read.py v{GENERATOR_VERSION} {CATALYSTS} {ALLIANCES} {SEED}".encode())
     sources = sorted((common.ROOT / "migrations" / "versions").glob("*.py"))
-    sources += [common.ROOT / "services" / "core" / "demo" / name for name in ("data.py", "seed.py")]
+    demo = ("demo.json", "dataset.py", "seed.py")
+    sources += [common.ROOT / "services" / "core" / "demo" / name for name in demo]
     for path in sources:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

@@ -7,7 +7,7 @@ indicators that do not exist, which `positive_data` then replaces by one that do
 
 from hypothesis import strategies as st
 
-from services.core.demo.data import siren
+from services.core.demo.siren import siren
 from services.core.observations.csv_format import IMPORT_COLUMNS, MAX_TEXT, STATUSES
 from services.core.observations.periods import PERIOD_PATTERN
 

@@ -28,7 +28,7 @@ from services.core.catalysts.schemas import CatalystCreate
 from services.core.catalysts.service import create_catalyst
 from services.core.config import Settings
 from services.core.db import create_engine, create_session_factory, session_scope
-from services.core.demo.data import ALLIANCES, CATALYSTS, INDICATORS, ORGANISATIONS, TERRITORIES
+from services.core.demo.dataset import load_dataset
 from services.core.indicators.models import Indicator
 from services.core.indicators.schemas import IndicatorCreate
 from services.core.indicators.service import create_indicator
@@ -83,15 +83,16 @@ async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict
         "indicators": 0,
         "observations": 0,
     }
+    dataset = load_dataset()
 
-    for data in TERRITORIES:
+    for data in dataset.territories:
         payload = TerritoryCreate.model_validate(data)
         if await session.get(Territory, payload.code) is None:
             # One at a time: the service flushes, and the next one may be its child.
             await create_territory(session, payload)
             added["territories"] += 1
 
-    for slug, data in CATALYSTS.items():
+    for slug, data in dataset.catalysts.items():
         payload = CatalystCreate.model_validate(data)
         catalyst_id = demo_id("catalyst", slug)
         if await session.get(Catalyst, catalyst_id) is None:
@@ -99,7 +100,7 @@ async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict
                 await create_catalyst(session, principal, payload)
             added["catalysts"] += 1
 
-    for slug, data in ORGANISATIONS.items():
+    for slug, data in dataset.organisations.items():
         payload = OrganisationCreate.model_validate(data)
         organisation_id = demo_id("organisation", slug)
         if await session.get(Organisation, organisation_id) is None:
@@ -107,7 +108,7 @@ async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict
                 await create_organisation(session, principal, payload)
             added["organisations"] += 1
 
-    for slug, data in ALLIANCES.items():
+    for slug, data in dataset.alliances.items():
         fields = {key: value for key, value in data.items() if key not in ("catalysts", "members")}
         fields["catalyst_ids"] = [demo_id("catalyst", catalyst) for catalyst in data["catalysts"]]
         payload = AllianceCreate.model_validate(fields)
@@ -127,7 +128,7 @@ async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict
                     await add_member(session, principal, alliance, payload)
                 added["members"] += 1
 
-    for slug, indicators in INDICATORS.items():
+    for slug, indicators in dataset.indicators.items():
         alliance = await session.get(Alliance, demo_id("alliance", slug))
         for data in indicators:
             fields = {
