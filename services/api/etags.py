@@ -13,8 +13,16 @@ def etag_of(representation: BaseModel) -> str:
     return f'"{digest[:32]}"'
 
 
-def _matches(header: str, etag: str) -> bool:
-    candidates = [value.strip().removeprefix("W/") for value in header.split(",")]
+def _matches(header: str, etag: str, *, strong: bool = False) -> bool:
+    """Whether `header` (a list of entity tags, or *) names `etag` (RFC 9110 §13.1.1-2).
+
+    The weak comparison (If-None-Match) ignores W/ on both sides; the strong one (If-Match,
+    `strong=True`) never matches a weak tag: a weak tag only promises an equivalent
+    representation, not the same bytes a write was based on.
+    """
+    candidates = [value.strip() for value in header.split(",")]
+    if not strong:
+        candidates = [value.removeprefix("W/") for value in candidates]
     return "*" in candidates or etag in candidates
 
 
@@ -31,7 +39,7 @@ def conditional_read(request: Request, response: Response, representation: BaseM
 def check_if_match(request: Request, current: BaseModel) -> None:
     """Refuse a write made against a stale copy (optimistic concurrency)."""
     if_match = request.headers.get("if-match")
-    if if_match is not None and not _matches(if_match, etag_of(current)):
+    if if_match is not None and not _matches(if_match, etag_of(current), strong=True):
         raise ProblemException(
             412,
             "The object changed since you read it: fetch it again and reapply your change.",
