@@ -293,3 +293,56 @@ def test_exported_values_survive_a_round_trip_through_import():
     assert errors.items == []
     assert values[0].value == -7.5
     assert values[0].source == "'-x"
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("1\u00a0234,5", 1234.5),  # no-break space: LibreOffice, older Excel
+        ("1\u202f234,5", 1234.5),  # narrow no-break space: Excel and macOS in French since 2020
+        ("1 234,5", 1234.5),
+        ("-12\u202f345\u202f678,25", -12345678.25),
+        ("+999\u00a0000", 999000.0),
+        ("1\u202f000", 1000.0),
+        ("\u202f1\u202f000,5\u00a0", 1000.5),  # spaces around the number are not grouping
+    ],
+)
+def test_a_decimal_comma_file_reads_thousands_separated_by_spaces(cell, expected):
+    values, errors = parse_import(f"{HEADER_SEMI}\n{A};2024;{cell};;;\n")
+    assert errors.items == []
+    assert values[0].value == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("1\u202f234.5", 1234.5), ("1\u00a0234", 1234.0), ("12 345 678.125", 12345678.125)],
+)
+def test_a_decimal_point_file_reads_thousands_separated_by_spaces_too(cell, expected):
+    values, errors = parse_import(f"{HEADER}\n{A},2024,{cell},,,\n")
+    assert errors.items == []
+    assert values[0].value == expected
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "12\u202f34,5",  # a group of two
+        "1\u202f2345",  # a group of four
+        "1234\u202f567",  # four digits before the first separator
+        "1\u202f\u202f234",  # two separators in a row
+        "1\u202f234,56\u202f7",  # grouping after the decimal comma
+        "1\u202f234,",  # a decimal comma without decimals
+        "1\u202f234e3",  # an exponent with grouping
+        "1 2 3",
+        "1.234,5",  # a point between thousands: ambiguous with a decimal point, refused
+    ],
+)
+def test_an_invalid_grouping_is_an_error_on_its_line_and_column(cell):
+    text = f"{HEADER_SEMI}\n{A};2024;1;;;\n{A};2025;{cell};;;\n"
+    values, errors = parse_import(text)
+    assert [value.position for value in values] == [2]
+    assert fields_of(errors) == [(3, "value")]
+    assert errors.items[0]["loc"] == ["line", 3, "value"]
+    assert repr(cell) in errors.items[0]["msg"]  # invisible spaces shown as \u escapes
+    if cell != "1.234,5":
+        assert "grouped by three" in errors.items[0]["msg"]

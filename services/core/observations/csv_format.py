@@ -3,6 +3,7 @@
 import csv
 import io
 import math
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -23,13 +24,38 @@ def _delimiter(header_line: str) -> str:
     return ";" if header_line.count(";") > header_line.count(",") else ","
 
 
+# Spreadsheets in French write 1 234,5: LibreOffice and older Excel with a no-break space
+# (U+00A0), Excel and macOS since 2020 with a narrow no-break space (U+202F), people with a
+# plain space. Any of them separates thousands, whichever the decimal sign.
+THOUSANDS_SEPARATORS = " \u00a0\u202f"
+_GROUPED = {
+    decimal_comma: re.compile(rf"[+-]?\d{{1,3}}(?:[{THOUSANDS_SEPARATORS}]\d{{3}})+(?:{decimal}\d+)?")
+    for decimal_comma, decimal in ((True, ","), (False, r"\."))
+}
+
+
+class NumberError(ValueError):
+    """A value cell that is not a number, with what to write instead."""
+
+
 def _number(text: str, decimal_comma: bool) -> float:
-    cleaned = text.strip().replace("\u00a0", "").replace(" ", "")
+    cleaned = text.strip()
+    if any(separator in cleaned for separator in THOUSANDS_SEPARATORS):
+        if not _GROUPED[decimal_comma].fullmatch(cleaned):
+            example = "1 234,5" if decimal_comma else "1 234.5"
+            raise NumberError(
+                f"Not a number: {text!r}: digits may be grouped by three, with one space between "
+                f"groups and none after the decimal {'comma' if decimal_comma else 'point'} ({example})."
+            )
+        cleaned = "".join(character for character in cleaned if character not in THOUSANDS_SEPARATORS)
     if decimal_comma:
         cleaned = cleaned.replace(",", ".")
-    value = float(cleaned)
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise NumberError(f"Not a finite number: {text!r}.") from None
     if not math.isfinite(value):
-        raise ValueError
+        raise NumberError(f"Not a finite number: {text!r}.")
     return value
 
 
@@ -96,8 +122,8 @@ def _parse_row(
         errors.add(line, "period", str(exc), "period")
     try:
         value = _number(row["value"], decimal_comma)
-    except ValueError:
-        errors.add(line, "value", f"Not a finite number: {row['value']!r}.", "float_parsing")
+    except NumberError as exc:
+        errors.add(line, "value", str(exc), "float_parsing")
     status = (row.get("status") or "").strip() or ObservationStatus.final.value
     if status not in STATUSES:
         errors.add(line, "status", f"Status must be one of {', '.join(sorted(STATUSES))}.", "enum")
