@@ -7,6 +7,7 @@ from services.core.auth.schemas import ApiKeyCreate
 from services.core.auth.service import create_api_key
 from services.core.config import Settings
 from services.core.db import metadata, session_scope
+from services.core.invalidations import Change, Invalidation, notify_locally
 from services.core.methodology.models import Methodology
 from services.core.territories.models import Territory
 from services.core.territories.reference import reference_territories
@@ -39,6 +40,8 @@ async def _clean_database(request):
     if "app" not in request.fixturenames:
         return
     application = request.getfixturevalue("app")
+    # What the app keeps in memory points at rows about to go (keys, the latest snapshot).
+    notify_locally(Invalidation(Change.EVERYTHING))
     async with session_scope(application.state.session_factory) as session:
         for table in reversed(metadata.sorted_tables):
             if table.name == Methodology.__tablename__:

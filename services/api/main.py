@@ -8,6 +8,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
 from services.api import metrics
+from services.api.conditional import ConditionalGetMiddleware
 from services.api.dashboard import DashboardMiddleware
 from services.api.deps import check_request_parameters
 from services.api.idempotency import IdempotencyMiddleware
@@ -35,6 +36,9 @@ from services.api.routes import (
     webhooks,
 )
 from services.api.security_headers import SecurityHeadersMiddleware
+from services.api.snapshot_answers import AnswerCache, LatestPointer, SnapshotAnswersMiddleware
+from services.core import invalidations
+from services.core.auth.key_cache import ApiKeyCache
 from services.core.config import Settings, get_settings
 from services.core.db import create_engine, create_session_factory
 from services.core.logs import configure_logging
@@ -128,6 +132,19 @@ def tune_garbage_collector() -> None:
 def add_middlewares(app: FastAPI, settings: Settings, rate_limiter: RateLimiter) -> None:
     # Each one added wraps the ones before it: listed from the innermost to the outermost.
     app.add_middleware(IdempotencyMiddleware)
+    if settings.read_cache_megabytes > 0:
+        app.add_middleware(
+            SnapshotAnswersMiddleware,
+            cache=app.state.snapshot_answers,
+            latest=app.state.latest_snapshot,
+            public=settings.public_read,
+            key_cache=app.state.api_key_cache,
+            session_factory=app.state.session_factory,
+            listening=lambda: (
+                app.state.invalidation_listener is not None and app.state.invalidation_listener.connected
+            ),
+        )
+    app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     if settings.rate_limit_requests > 0:
         app.add_middleware(RateLimitMiddleware, limiter=rate_limiter)
@@ -162,16 +179,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         failed_limit=settings.rate_limit_failed_authentications,
     )
 
+    api_key_cache = ApiKeyCache(settings.api_key_cache_seconds)
+    latest_snapshot = LatestPointer()
+    invalidations.listen_locally(api_key_cache.invalidate)
+    invalidations.listen_locally(latest_snapshot.invalidate)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         # Here rather than in the CLI: each worker process of `serve --workers N` starts here.
         configure_logging(settings.log_level, settings.log_format)
         tune_garbage_collector()
+        if settings.redis_url:
+            app.state.invalidation_listener = invalidations.InvalidationListener(settings.redis_url)
+            app.state.invalidation_listener.start()
         job_runtime.start()
         try:
             yield
         finally:
             await job_runtime.stop()
+            if app.state.invalidation_listener is not None:
+                await app.state.invalidation_listener.stop()
             await rate_limiter.close()
             await engine.dispose()
 
@@ -191,6 +218,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = session_factory
     app.state.jobs = job_runtime
     app.state.rate_limiter = rate_limiter
+    app.state.api_key_cache = api_key_cache
+    app.state.latest_snapshot = latest_snapshot
+    app.state.snapshot_answers = AnswerCache(settings.read_cache_megabytes * 1024 * 1024)
+    app.state.invalidation_listener = None
     install_problem_handlers(app)
     add_middlewares(app, settings, rate_limiter)
     for router in ROUTERS:

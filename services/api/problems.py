@@ -254,9 +254,30 @@ class UnexpectedErrorMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, watch_start)
+            try:
+                await self.app(scope, receive, watch_start)
+            except Exception as exc:
+                # A pooled connection found dead by its first statement (the server restarted
+                # and the driver had not noticed): a read is answered again, on a new one.
+                if response_started or scope["method"] not in RETRIED_METHODS or not _lost_connection(exc):
+                    raise
+                logger.info(
+                    "retrying %s on a new database connection: %s", scope["path"], _driver_message(exc)
+                )
+                await self.app(scope, receive, watch_start)
         except Exception as exc:
             if response_started:
                 raise
             response = await unexpected_error_response(Request(scope), exc)
             await response(scope, receive, send)
+
+
+RETRIED_METHODS = frozenset({"GET", "HEAD"})
+
+
+def _lost_connection(exc: Exception) -> bool:
+    """The connection the request used was gone (not: the database refuses new ones)."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
+    return isinstance(cause, asyncpg.ConnectionDoesNotExistError | ConnectionResetError | BrokenPipeError)

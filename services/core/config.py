@@ -57,6 +57,19 @@ class Settings(BaseSettings):
         description="When true, GET on snapshots, territories, catalysts, the map, alliances, "
         "vocabularies and methodologies needs no key (rate-limited per client address).",
     )
+    # What each API process keeps in memory (see README, "Caching and freshness").
+    api_key_cache_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=10,
+        description="How long a process may use an API key without reading it again (0: never "
+        "kept). A revocation reaches every process within 1 s through Redis, within this bound without.",
+    )
+    read_cache_megabytes: int = Field(
+        default=64,
+        ge=0,
+        description="Memory per process for encoded answers of published snapshots (0: none kept).",
+    )
     # The web dashboard served at `/`.
     web_dist: Path = Field(
         default=DEFAULT_WEB_DIST, description="The dashboard's build (index.html and assets/)."

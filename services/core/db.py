@@ -9,6 +9,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import DateTime, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -65,18 +66,34 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
-        # A restart of the server leaves the pooled connections dead: each one is checked
-        # before use and replaced, so the service recovers by itself once the server is back.
-        pool_pre_ping=True,
+        # No ping on each checkout: a round trip per request for a failure that comes once per
+        # server restart. See _replace_closed_connections.
+        pool_pre_ping=False,
         pool_recycle=1800,
         # Something that takes the connection but never answers (a proxy in front of a server
         # that is gone) costs a request this long, then a 503, rather than asyncpg's 60 s.
         connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
     )
+    _replace_closed_connections(engine)
+    return engine
+
+
+def _replace_closed_connections(engine: AsyncEngine) -> None:
+    """A restart of the server leaves the pooled connections dead. The server closes their
+    sockets as it goes, so the driver knows them closed without asking: such a connection is
+    replaced when it is taken from the pool. One that died unnoticed fails its first statement;
+    SQLAlchemy then discards every connection older than it, and a read is retried once
+    (services.api.problems.UnexpectedErrorMiddleware)."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection, _record, _proxy):
+        if dbapi_connection.driver_connection.is_closed():
+            # The pool discards this one and takes, or opens, another.
+            raise DisconnectionError("connection closed by the server")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

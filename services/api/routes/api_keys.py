@@ -1,12 +1,13 @@
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, BackgroundTasks, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, SessionDep, StaffDep
 from services.api.openapi import problems
 from services.core.auth import service
 from services.core.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from services.core.invalidations import Change, announce
 from services.core.pagination import DEFAULT_LIMIT, Page
 
 router = APIRouter(prefix="/v1/api-keys", tags=["api keys"], route_class=LimitedBodyRoute)
@@ -49,6 +50,12 @@ async def get_api_key(api_key_id: uuid.UUID, session: SessionDep, _: StaffDep):
     response_model=ApiKeyRead,
     responses=problems(404),
 )
-async def revoke_api_key(api_key_id: uuid.UUID, session: SessionDep, _: StaffDep):
+async def revoke_api_key(
+    api_key_id: uuid.UUID, session: SessionDep, _: StaffDep, request: Request, background: BackgroundTasks
+):
     api_key = await service.get_api_key(session, api_key_id)
-    return ApiKeyRead.model_validate(await service.revoke_api_key(session, api_key))
+    revoked = ApiKeyRead.model_validate(await service.revoke_api_key(session, api_key))
+    # Every process drops the key from its cache: after the commit (background tasks run once
+    # the response is sent), or one of them could read the key, still live, and keep it again.
+    background.add_task(announce, request.app.state.settings.redis_url, Change.API_KEY, api_key_id)
+    return revoked

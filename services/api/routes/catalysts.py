@@ -1,7 +1,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
 from services.api.deps import (
@@ -18,6 +18,7 @@ from services.api.openapi import problems
 from services.api.pages import page_response
 from services.core.catalysts import service
 from services.core.catalysts.schemas import CatalystCreate, CatalystRead, CatalystUpdate
+from services.core.invalidations import Change, announce
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.vocabularies import StructureType, Trade
 
@@ -103,5 +104,10 @@ async def update_catalyst(
 async def delete_catalyst(catalyst_id: uuid.UUID, session: SessionDep, principal: StaffDep, request: Request):
     catalyst = await service.get_catalyst(session, catalyst_id)
     check_if_match(request, CatalystRead.model_validate(catalyst))
-    await service.delete_catalyst(session, principal, catalyst)
-    return Response(status_code=204)
+    revoked = await service.delete_catalyst(session, principal, catalyst)
+    # Once committed (background tasks run after the response), every process forgets them.
+    redis_url = request.app.state.settings.redis_url
+    tasks = BackgroundTasks()
+    for key_id in revoked:
+        tasks.add_task(announce, redis_url, Change.API_KEY, key_id)
+    return Response(status_code=204, background=tasks)

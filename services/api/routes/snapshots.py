@@ -14,6 +14,7 @@ from services.api.deps import (
 )
 from services.api.openapi import problems
 from services.api.pages import page_response
+from services.api.snapshot_answers import cache_control
 from services.core.errors import Invalid
 from services.core.methodology.schemas import VersionNumber
 from services.core.observations.csv_format import write_csv
@@ -177,6 +178,9 @@ async def export_snapshot(
     headers = {
         "Content-Disposition": f'attachment; filename="{filename}"',
         "ETag": f'"{snapshot.content_hash}"',
+        "Cache-Control": cache_control(
+            request.app.state.settings.public_read, through_latest=snapshot_id == service.LATEST
+        ).decode(),
     }
     if format == "csv":
         return StreamingResponse(_csv_chunks(rows), media_type="text/csv; charset=utf-8", headers=headers)

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.core import invalidations
 from services.core.aggregation.loader import load_input
 from services.core.clock import utcnow
 from services.core.config import get_settings
@@ -145,6 +146,10 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
             },
         )
     logger.info("aggregation job %s published snapshot %s (%d rows)", job.id, snapshot.id, len(rows))
+    # Committed: the API processes' `latest` now points at it.
+    await invalidations.announce(
+        get_settings().redis_url, invalidations.Change.SNAPSHOT_PUBLISHED, snapshot.id
+    )
     return snapshot.id
 
 

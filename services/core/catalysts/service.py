@@ -101,14 +101,18 @@ async def update_catalyst(
     return catalyst
 
 
-async def delete_catalyst(session: AsyncSession, principal: Principal, catalyst: Catalyst) -> None:
+async def delete_catalyst(session: AsyncSession, principal: Principal, catalyst: Catalyst) -> list[uuid.UUID]:
+    """Delete the catalyst; the ids of the write keys it revoked with it."""
     principal.require_staff()
     catalyst.deleted_at = utcnow()
     catalyst.updated_at = catalyst.deleted_at
     # Its write keys speak for a catalyst that no longer exists: they stop working with it.
-    await session.execute(
+    revoked = await session.scalars(
         update(ApiKey)
         .where(ApiKey.catalyst_id == catalyst.id, ApiKey.revoked_at.is_(None))
         .values(revoked_at=catalyst.deleted_at)
+        .returning(ApiKey.id)
     )
+    revoked_ids = list(revoked)
     await session.flush()
+    return revoked_ids
