@@ -1,7 +1,6 @@
 """The arq worker (`observatoire worker`): the task functions, the schedule, start and stop."""
 
 import asyncio
-import contextlib
 import logging
 
 from arq import cron
@@ -15,6 +14,7 @@ from services.worker.context import TaskContext
 from services.worker.cron import parse_cron
 from services.worker.registry import TASKS
 from services.worker.relay_loop import RelayLoop
+from services.worker.supervisor import WorkerSupervisor
 from services.worker.tasks.schedule import scheduled_aggregation
 
 logger = logging.getLogger("observatoire.worker")
@@ -91,10 +91,7 @@ class WorkerSettings:
 
 
 def run_worker() -> None:
-    from arq.worker import run_worker as arq_run_worker
-
     if not settings.redis_url:
         raise SystemExit("REDIS_URL is not set: without it, `observatoire serve` runs jobs itself.")
     configure_logging(settings.log_level, settings.log_format)
-    with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-        arq_run_worker(WorkerSettings)
+    asyncio.run(WorkerSupervisor(WorkerSettings, settings.redis_url).run())

@@ -239,3 +239,41 @@ async def test_a_task_that_raises_fails_the_job_with_its_error_after_the_retries
     assert "scoring exploded" in job["error"]
     assert job["attempts"] == 2
     assert await _snapshots_of(app, job_id) == 0
+
+
+async def test_a_worker_rides_through_a_redis_outage_and_runs_every_job(
+    api, worker_env, redis_server, database_url
+):
+    _, client = api
+    await seed_scored_alliances(client)
+    # Scoring takes 4 s: the first job is mid-run when Redis stops.
+    worker = Worker(worker_env, faults="slow:4")
+    with worker.shown_on_failure():
+        try:
+            running = (await client.post("/v1/aggregation-jobs", json={"as_of": "2025-01-31"})).json()["id"]
+            await wait_for_job(client, running, {"running"}, timeout=60, stage="scoring")
+            redis_server.stop()
+            queued = [
+                (await client.post("/v1/aggregation-jobs", json={"as_of": as_of})).json()["id"]
+                for as_of in ("2025-02-28", "2025-03-31")
+            ]
+            await asyncio.sleep(10)
+            assert worker.process.poll() is None, "the worker exited while Redis was down"
+            redis_server.start()  # same port, empty
+            jobs = [
+                await wait_for_job(client, job_id, {"succeeded", "failed"}, timeout=90)
+                for job_id in (running, *queued)
+            ]
+            # The same process ran every job: it never exited.
+            assert worker.process.poll() is None
+            log = worker.log_tail(10**6)
+        finally:
+            worker.stop()
+    assert [job["status"] for job in jobs] == ["succeeded"] * 3, jobs
+    assert [job["attempts"] for job in jobs] == [1, 1, 1]
+    for job in jobs:
+        (snapshot,) = await snapshots_of_job(database_url, job["id"])
+        assert snapshot["id"] == job["snapshot_id"]
+    outage_warnings = [line for line in log.splitlines() if "Redis is unavailable" in line]
+    assert len(outage_warnings) == 1, log
+    assert "Traceback" not in log
