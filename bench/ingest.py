@@ -30,7 +30,6 @@ import random
 import shutil
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from contextlib import suppress
@@ -41,6 +40,7 @@ from pathlib import Path
 import _common as common
 import httpx
 import orjson
+from _memory import SAMPLE_INTERVAL, RssSampler
 
 if str(common.ROOT) not in sys.path:
     sys.path.insert(0, str(common.ROOT))
@@ -61,7 +61,6 @@ GOAL_RSS_MB = 400
 
 DEADLINE_SECONDS = 290  # the whole run, set-up and clean-up included, stays under 5 minutes
 REQUEST_TIMEOUT = httpx.Timeout(120.0, connect=5.0)
-SAMPLE_INTERVAL = 0.05
 
 SOURCE = "Bench source"
 STATUS = "final"
@@ -69,59 +68,6 @@ STATUS = "final"
 # The server's own layout of a row, so that the baseline copies exactly what it writes.
 OBSERVATION_COLUMNS = OBSERVATION_FIELDS
 REVISION_COLUMNS = ("observation_id", *OBSERVATION_COLUMNS[1:])
-
-
-# --- Server memory ------------------------------------------------------------------------------
-
-
-def _status_kb(pid: int, key: str) -> int:
-    """A `kB` line of /proc/<pid>/status, 0 when the process is gone."""
-    try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                if line.startswith(key):
-                    return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass
-    return 0
-
-
-class RssSampler(threading.Thread):
-    """Samples the summed VmRSS of a process tree every 50 ms; keeps the peak per phase."""
-
-    def __init__(self, pid: int) -> None:
-        super().__init__(daemon=True, name="rss-sampler")
-        self.pid = pid
-        self.pids = [pid]
-        self.phase = "setup"
-        self.peak_kb: dict[str, int] = {}
-        self.samples = 0
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        last_scan = 0.0
-        while not self._stop_event.is_set():
-            now = time.monotonic()
-            if now - last_scan > 1.0:  # a full /proc scan costs more than a sample: once a second
-                self.pids = common.process_tree(self.pid)
-                last_scan = now
-            total = sum(_status_kb(pid, "VmRSS:") for pid in self.pids)
-            phase = self.phase
-            self.peak_kb[phase] = max(self.peak_kb.get(phase, 0), total)
-            self.samples += 1
-            self._stop_event.wait(SAMPLE_INTERVAL)
-
-    def stop(self) -> None:
-        self._stop_event.set()
-        self.join(timeout=2)
-
-    def peak_mb(self, phase: str | None = None) -> float:
-        kb = max(self.peak_kb.values(), default=0) if phase is None else self.peak_kb.get(phase, 0)
-        return kb / 1024
-
-    def hwm_mb(self) -> float:
-        """The largest VmHWM of the tree (the server process itself when it has no children)."""
-        return max((_status_kb(pid, "VmHWM:") for pid in common.process_tree(self.pid)), default=0) / 1024
 
 
 # --- Database -----------------------------------------------------------------------------------
