@@ -403,7 +403,8 @@ async def test_a_failure_is_retried_with_the_same_webhook_id(
     retry = await outbox_row(app, delivery_job_key(delivery_id, 1))
     assert retry is not None
     assert (retry.task, retry.args) == ("deliver_webhook", [str(delivery_id)])
-    assert before + RETRY_DELAYS[0] <= retry.available_at <= after + RETRY_DELAYS[0]
+    # Equal jitter: between half of and the whole scheduled delay.
+    assert before + RETRY_DELAYS[0] / 2 <= retry.available_at <= after + RETRY_DELAYS[0]
     assert RETRY_DELAYS[0] == timedelta(seconds=5)
     assert delivery.next_attempt_at == retry.available_at
 
@@ -481,7 +482,7 @@ async def test_gives_up_after_eight_attempts(app, client, staff, receiver, allow
         retry = await outbox_row(app, delivery_job_key(delivery_id, attempt))
         if attempt < MAX_ATTEMPTS:
             delay = RETRY_DELAYS[attempt - 1]
-            assert before + delay <= retry.available_at <= utcnow() + delay
+            assert before + delay / 2 <= retry.available_at <= utcnow() + delay
         else:
             assert retry is None
     assert results == ["pending"] * 7 + ["failed"]
@@ -495,6 +496,31 @@ async def test_gives_up_after_eight_attempts(app, client, staff, receiver, allow
     assert {a["status_code"] for a in logged["attempts_log"]} == {503}
     # Failing deliveries do not disable the subscription.
     assert (await client.get(f"/v1/webhooks/{webhook['id']}", headers=staff)).json()["active"] is True
+
+
+async def test_deliveries_failing_together_are_retried_at_spread_times(
+    app, client, staff, receiver, allow_private, delivery_settings
+):
+    receiver.answer(503)
+    webhook = await subscribe(client, staff, receiver.url)
+    for number in range(20):
+        assert await publish(app, data={**SNAPSHOT_DATA, "note": str(number)}) == 1
+    deliveries = await deliveries_of(app, webhook["id"])
+    assert len(deliveries) == 20
+    before = utcnow()
+    results = await asyncio.gather(
+        *(deliver(app.state.session_factory, delivery_settings, delivery.id) for delivery in deliveries)
+    )
+    after = utcnow()
+    assert results == ["pending"] * 20
+    retries = [
+        (await outbox_row(app, delivery_job_key(delivery.id, 1))).available_at for delivery in deliveries
+    ]
+    delay = RETRY_DELAYS[0]
+    assert all(before + delay / 2 <= at <= after + delay for at in retries)
+    # Twenty uniform draws over 2.5 s: all within one half of it has a probability of 2e-5.
+    assert max(retries) - min(retries) > delay / 4
+    assert len(set(retries)) == 20
 
 
 async def test_a_private_address_is_refused_at_delivery_time(

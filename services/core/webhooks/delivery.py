@@ -13,6 +13,7 @@ text that was signed, `webhook-timestamp` is the time of this attempt, and the s
 import asyncio
 import json
 import logging
+import random
 import time
 import uuid
 from dataclasses import dataclass
@@ -33,7 +34,8 @@ from services.core.webhooks.urls import IPAddress, UnsafeUrl, resolve_url
 
 logger = logging.getLogger("observatoire.webhooks")
 
-# Attempt 1 is made at once; after attempt n fails, attempt n+1 comes RETRY_DELAYS[n-1] later.
+# Attempt 1 is made at once; after attempt n fails, attempt n+1 comes between half of and the
+# whole of RETRY_DELAYS[n-1] later (see retry_delay).
 RETRY_DELAYS = (
     timedelta(seconds=5),
     timedelta(minutes=5),
@@ -54,6 +56,21 @@ GONE = 410
 # A name may resolve to many addresses; only the first few are tried when connections fail.
 MAX_ADDRESSES_TRIED = 4
 MAX_ERROR_LENGTH = 1000
+
+# Not seeded: the point is that processes and deliveries draw differently.
+_jitter = random.Random()
+
+
+def retry_delay(attempt: int) -> timedelta:
+    """How long after failed attempt `attempt` the next one comes: "equal jitter".
+
+    When a receiver is down, every delivery to it fails at about the same time; with fixed
+    delays they would all come back in the same second once it answers again, and knock it
+    over. A uniform draw over the second half of the scheduled delay spreads them, and keeps
+    at least half of it so that the backoff still backs off.
+    """
+    scheduled = RETRY_DELAYS[attempt - 1]
+    return scheduled / 2 + scheduled / 2 * _jitter.random()
 
 
 def canonical_json(payload: Any) -> str:
@@ -233,7 +250,7 @@ async def _record(
             _stop(delivery, FAILED)
             logger.warning("webhook delivery %s failed after %d attempts", delivery_id, attempt)
         else:
-            next_attempt_at = utcnow() + RETRY_DELAYS[attempt - 1]
+            next_attempt_at = utcnow() + retry_delay(attempt)
             delivery.next_attempt_at = next_attempt_at
             await enqueue(
                 session,
