@@ -37,4 +37,5 @@ class MethodologyConfig(BaseModel):
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
     def lookback_for(self, axis: str) -> int:
-        return getattr(self.lookback_days, axis)
+        days: int = getattr(self.lookback_days, axis)
+        return days

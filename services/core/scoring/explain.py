@@ -6,13 +6,15 @@ once; the per-indicator and per-alliance work left in Python is laying the docum
 each axis encoded once with orjson, so that a read returns the stored bytes.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
 
+from services.core.scoring.config import MethodologyConfig
 from services.core.scoring.normalise import (
     BINARY,
     ORDINAL,
@@ -25,6 +27,10 @@ from services.core.scoring.normalise import (
     IndicatorRules,
     applicable_rule,
 )
+
+if TYPE_CHECKING:
+    # The pipeline imports this module: its types are named here for the checker only.
+    from services.core.scoring.pipeline import Observations, ScoringInput
 
 RULE_NAMES = {
     RULE_NONE: "unscorable",
@@ -169,7 +175,7 @@ def contributions(
     return result
 
 
-def _rounded(values: np.ndarray) -> list:
+def _rounded(values: np.ndarray) -> list[float | None]:
     return [None if value != value else round(value, 6) for value in values.tolist()]
 
 
@@ -182,13 +188,14 @@ def _instant(microseconds: int) -> str:
     return text.replace("+00:00", "Z")
 
 
-def _texts(values: np.ndarray, write) -> list[str]:
+def _texts(values: np.ndarray, write: Callable[[int], str]) -> list[str]:
     """`write` of each value, computed once per distinct value (periods and recording instants
     repeat across thousands of indicators)."""
     if values.size == 0:
         return []
     distinct, inverse = np.unique(values, return_inverse=True)
-    return np.array([write(value) for value in distinct.tolist()], dtype=object)[inverse].tolist()
+    texts: list[str] = np.array([write(value) for value in distinct.tolist()], dtype=object)[inverse].tolist()
+    return texts
 
 
 _HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -207,11 +214,12 @@ def _uuid_texts(values: np.ndarray) -> list[str]:
     return text.view("S36").ravel().astype("U36").tolist()
 
 
-def _nullable(values: np.ndarray) -> list:
+def _nullable(values: np.ndarray) -> list[float | None]:
     """Floats as a list, NaN as None."""
     objects = values.astype(object)
     objects[np.isnan(values)] = None
-    return objects.tolist()
+    nullable: list[float | None] = objects.tolist()
+    return nullable
 
 
 def flags_of(not_measured: bool, insufficient: bool) -> list[str]:
@@ -236,10 +244,11 @@ def _would_be_scores(cell: np.ndarray, weight: np.ndarray, score: np.ndarray, n_
     return np.array(_rounded(mean), dtype=float)
 
 
-def explain_all(inputs, config, axes: Sequence[str], cells: np.ndarray, now: Side, before: Side,
-                group_rows: list[dict]) -> list[Explanation]:  # fmt: skip
+def explain_all(inputs: "ScoringInput", config: MethodologyConfig, axes: Sequence[str], cells: np.ndarray,
+                now: Side, before: Side, group_rows: list[dict[str, Any]]) -> list[Explanation]:  # fmt: skip
     """Every subject's explanation, in the order of the score rows (subject type, then id)."""
-    details: ExplanationInput = inputs.explanation
+    details = inputs.explanation
+    assert details is not None, "score_all explains only a load that read what explanations cite"
     n_axes = len(axes)
     n_indicators = len(inputs.indicator_ids)
     n_cells = len(inputs.alliance_ids) * n_axes
@@ -333,7 +342,7 @@ def explain_all(inputs, config, axes: Sequence[str], cells: np.ndarray, now: Sid
     return explanations
 
 
-def _encoded(values: list) -> list[bytes]:
+def _encoded(values: list[Any]) -> list[bytes]:
     """orjson's encoding of each value, in one call: for values whose encoding has no comma
     (numbers, null, UUIDs, dates, instants, words of the vocabulary)."""
     if not values:
@@ -348,8 +357,9 @@ _OBSERVATION = (
 _ENTRY_END = b'%b,%b,"reason":%b,"missing_fields":%b,"score":%b,"contribution":%b}'
 
 
-def _side_entries(side: Side, observations, details: ExplanationInput, reason, shares,
-                  static: list[bytes], missing: list[bytes]) -> list[bytes]:  # fmt: skip
+def _side_entries(side: Side, observations: "Observations", details: ExplanationInput,
+                  reason: np.ndarray, shares: np.ndarray, static: list[bytes],
+                  missing: list[bytes]) -> list[bytes]:  # fmt: skip
     """One date's entry of each indicator, encoded: the bytes orjson gives for the entry's
     object (the same members in the same order), built from each column encoded at once."""
     chosen = np.flatnonzero(side.rows >= 0)
@@ -386,7 +396,11 @@ def _side_entries(side: Side, observations, details: ExplanationInput, reason, s
 
 
 def _group_explanations(
-    inputs, axes, alliance_score: list, group_rows: list[dict], details
+    inputs: "ScoringInput",
+    axes: Sequence[str],
+    alliance_score: list[float | None],
+    group_rows: list[dict[str, Any]],
+    details: ExplanationInput,
 ) -> list[Explanation]:
     groups = inputs.groups
     n_groups = len(groups.subject_type)

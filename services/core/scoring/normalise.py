@@ -50,7 +50,8 @@ def applicable_rule(rules: IndicatorRules) -> np.ndarray:
 
 
 def _clamp01(values: np.ndarray) -> np.ndarray:
-    return np.minimum(np.maximum(values, 0.0), 1.0)
+    clamped: np.ndarray = np.minimum(np.maximum(values, 0.0), 1.0)
+    return clamped
 
 
 def normalise(x: np.ndarray, rules: IndicatorRules) -> np.ndarray:
@@ -80,4 +81,5 @@ def normalise(x: np.ndarray, rules: IndicatorRules) -> np.ndarray:
         default=np.nan,
     )
     # Ordinal and binary values are checked at ingestion; clip only float rounding.
-    return np.clip(score, 0.0, 100.0)
+    clipped: np.ndarray = np.clip(score, 0.0, 100.0)
+    return clipped

@@ -5,10 +5,11 @@ once, and writes the rows it returns.
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
-from services.core.scoring.aggregate import band, cell_score_draws, cell_scores, draw_multipliers
+from services.core.scoring.aggregate import CellScores, band, cell_score_draws, cell_scores, draw_multipliers
 from services.core.scoring.config import AXES, MethodologyConfig
 from services.core.scoring.explain import Explanation, ExplanationInput, Side, explain_all
 from services.core.scoring.normalise import (
@@ -71,8 +72,8 @@ class ScoringInput:
 
 @dataclass
 class ScoringResult:
-    rows: list[dict] = field(default_factory=list)
-    diagnostics: dict = field(default_factory=dict)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    diagnostics: dict[str, Any] = field(default_factory=dict)
     # (subject_type, subject_id, one JSON document per axis), in the order of the rows' subjects.
     explanations: list[Explanation] = field(default_factory=list)
 
@@ -82,7 +83,9 @@ def _published(values: np.ndarray) -> list[float | None]:
     return [None if value != value else round(value, DECIMALS) for value in values.tolist()]
 
 
-def _axis_scores_at(inputs: ScoringInput, config: MethodologyConfig, as_of: int, n_cells: int):
+def _axis_scores_at(
+    inputs: ScoringInput, config: MethodologyConfig, as_of: int, n_cells: int
+) -> tuple[np.ndarray, np.ndarray, CellScores, Side]:
     lookback = np.array([config.lookback_for(axis) for axis in AXES])[inputs.indicator_axis]
     obs = inputs.observations
     rows = select_rows(
@@ -178,10 +181,10 @@ def _group_rows(
     score_now: np.ndarray,
     score_before: np.ndarray,
     alliance_draws: np.ndarray,
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     groups = inputs.groups
     n_groups = len(groups.subject_type)
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     if n_groups == 0:
         return rows
     per_axis = []
