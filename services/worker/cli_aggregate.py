@@ -39,25 +39,31 @@ async def request_and_follow(
             )
         console.print(f"Aggregation job {job.id} ({'new' if created else 'already queued'}).")
         runtime = create_job_runtime(settings, factory)
-        runner_task = None
-        if isinstance(runtime, QueueRelay):
-            await relay_outbox(TaskContext(settings, factory), runtime.dispatch)
-        elif wait:
-            # No Redis: this process runs the job itself.
-            assert isinstance(runtime, InlineRunner)
-            runner_task = asyncio.create_task(runtime.drain(timeout=24 * 3600))
-        else:
-            console.print("No REDIS_URL: a running `observatoire serve` will run it.")
-        if not wait:
-            return job.status
-        status = await _follow(factory, job.id, console)
-        if runner_task is not None:
-            await runner_task
-        if isinstance(runtime, QueueRelay):
+        try:
+            return await _hand_over_and_follow(runtime, settings, factory, job, wait, console)
+        finally:
+            # With Redis, the relay's connection pool; without, nothing left running.
             await runtime.stop()
-        return status
     finally:
         await engine.dispose()
+
+
+async def _hand_over_and_follow(runtime, settings: Settings, factory, job, wait: bool, console) -> str:
+    runner_task = None
+    if isinstance(runtime, QueueRelay):
+        await relay_outbox(TaskContext(settings, factory), runtime.dispatch)
+    elif wait:
+        # No Redis: this process runs the job itself.
+        assert isinstance(runtime, InlineRunner)
+        runner_task = asyncio.create_task(runtime.drain(timeout=24 * 3600))
+    else:
+        console.print("No REDIS_URL: a running `observatoire serve` will run it.")
+    if not wait:
+        return job.status
+    status = await _follow(factory, job.id, console)
+    if runner_task is not None:
+        await runner_task
+    return status
 
 
 async def _follow(factory, job_id, console: Console) -> str:
