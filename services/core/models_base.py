@@ -3,12 +3,21 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Integer
-from sqlmodel import Field
+from sqlalchemy import BigInteger, Column, Integer, Table
+from sqlmodel import Field, SQLModel
 
 from services.core.clock import utcnow
 from services.core.db import UTCDateTime
 from services.core.ids import new_id
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The Table of a table model, for Core statements (bulk inserts, column collections).
+
+    SQLAlchemy gives every table model a `__table__`, but SQLModel does not declare it to the
+    type checker: this is the one place that says so."""
+    table: Table = model.__table__  # type: ignore[attr-defined]
+    return table
 
 
 def id_field() -> uuid.UUID:

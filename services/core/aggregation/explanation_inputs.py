@@ -16,8 +16,10 @@ from datetime import date, datetime
 import numpy as np
 from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.alliances.models import Alliance, AllianceCatalyst, AllianceDomain, AllianceMember
+from services.core.models_base import table_of
 from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.scoring.explain import MEMBER_NOT_ACTIVE_AT_AS_OF, NOT_ACTIVE_AT_AS_OF
@@ -62,8 +64,8 @@ async def values_outside(
     """
     after = np.zeros(len(indicator_ids), dtype=bool)
     before = np.zeros(len(indicator_ids), dtype=bool)
-    observations = Observation.__table__.c
-    revisions = ObservationRevision.__table__.c
+    observations = table_of(Observation).c
+    revisions = table_of(ObservationRevision).c
     wanted = [indicator_ids[i] for i in needed.tolist()]
     position = {indicator_id: n for n, indicator_id in enumerate(indicator_ids)}
     for first in range(0, len(wanted), OUTSIDE_CHUNK):
@@ -96,13 +98,17 @@ async def load_explanation_extras(
     known = (
         await session.execute(
             select(
-                Alliance.id, Alliance.name, Alliance.territory_code, Alliance.started_on, Alliance.ended_on
+                col(Alliance.id),
+                col(Alliance.name),
+                col(Alliance.territory_code),
+                col(Alliance.started_on),
+                col(Alliance.ended_on),
             )
             .where(
-                Alliance.created_at <= known_at,
-                or_(Alliance.deleted_at.is_(None), Alliance.deleted_at > known_at),
+                col(Alliance.created_at) <= known_at,
+                or_(col(Alliance.deleted_at).is_(None), col(Alliance.deleted_at) > known_at),
             )
-            .order_by(Alliance.id)
+            .order_by(col(Alliance.id))
         )
     ).all()
     names = [""] * len(alliance_index)
@@ -121,19 +127,23 @@ async def load_explanation_extras(
 
     if inactive:
         for alliance_id, catalyst_id in (
-            await session.execute(select(AllianceCatalyst.alliance_id, AllianceCatalyst.catalyst_id))
+            await session.execute(
+                select(col(AllianceCatalyst.alliance_id), col(AllianceCatalyst.catalyst_id))
+            )
         ).all():
             if alliance_id in inactive:
                 add(("catalyst", str(catalyst_id)), alliance_id, NOT_ACTIVE_AT_AS_OF)
         for alliance_id, domain in (
-            await session.execute(select(AllianceDomain.alliance_id, AllianceDomain.domain))
+            await session.execute(select(col(AllianceDomain.alliance_id), col(AllianceDomain.domain)))
         ).all():
             if alliance_id in inactive:
                 add(("domain", domain), alliance_id, NOT_ACTIVE_AT_AS_OF)
         territories = {
             row.code: row
             for row in (
-                await session.execute(select(Territory.code, Territory.path, Territory.territory_type))
+                await session.execute(
+                    select(col(Territory.code), col(Territory.path), col(Territory.territory_type))
+                )
             ).all()
         }
         for alliance_id, code in territory_of.items():
@@ -150,8 +160,11 @@ async def load_explanation_extras(
     # Actor types: the same rule as the groups (members active at T), and for the alliances
     # counted at T, the types whose members are none of them active at T.
     members = select(
-        AllianceMember.alliance_id, Organisation.actor_type, AllianceMember.joined_on, AllianceMember.left_on
-    ).join(Organisation, Organisation.id == AllianceMember.organisation_id)
+        col(AllianceMember.alliance_id),
+        col(Organisation.actor_type),
+        col(AllianceMember.joined_on),
+        col(AllianceMember.left_on),
+    ).join(Organisation, col(Organisation.id) == col(AllianceMember.organisation_id))
     active_types: dict[uuid.UUID, set[str]] = {}
     any_types: dict[uuid.UUID, set[str]] = {}
     for alliance_id, actor_type, joined_on, left_on in (await session.execute(members)).all():

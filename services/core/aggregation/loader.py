@@ -6,16 +6,25 @@ so that a job started at K computes the same result whenever it is re-run.
 
 import asyncio
 import hashlib
-from collections import namedtuple
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
-from services.core.aggregation.explanation_inputs import load_explanation_extras, values_outside
+from services.core.aggregation.explanation_inputs import (
+    ExplanationExtras,
+    GroupKey,
+    load_explanation_extras,
+    values_outside,
+)
 from services.core.aggregation.observation_arrays import (
+    ObservationDetails,
     day_number,
     instant_number,
     load_observations_with_details,
@@ -23,63 +32,85 @@ from services.core.aggregation.observation_arrays import (
 from services.core.alliances.models import Alliance, AllianceCatalyst, AllianceDomain, AllianceMember
 from services.core.db import driver_connection, uses_postgresql
 from services.core.indicators.models import IndicatorRevision
+from services.core.models_base import table_of
 from services.core.observations.models import ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.scoring.config import AXES, MethodologyConfig
 from services.core.scoring.explain import ExplanationInput
 from services.core.scoring.normalise import MEASURE_CODES, IndicatorRules
-from services.core.scoring.pipeline import Groups, ScoringInput
+from services.core.scoring.pipeline import Groups, Observations, ScoringInput
 from services.core.territories.models import Territory
 from services.core.vocabularies import Direction, IndicatorStatus
 
 AXIS_INDEX = {axis: index for index, axis in enumerate(AXES)}
-SCORING_FIELDS = (
-    "indicator_id", "alliance_id", "status", "measure_type", "direction", "scale_min", "scale_max",
-    "baseline_value", "target_value", "worst", "best", "axis", "weight", "code", "name",
-)  # fmt: skip
+
+# An alliance counted at T: its id and territory.
+CountedAlliance = Row[uuid.UUID, str]
+
+
+class Definition(NamedTuple):
+    """The scoring fields of an indicator's revision (columns of indicator_revisions)."""
+
+    indicator_id: uuid.UUID
+    alliance_id: uuid.UUID
+    status: str
+    measure_type: str
+    direction: str
+    scale_min: float | None
+    scale_max: float | None
+    baseline_value: float | None
+    target_value: float | None
+    worst: float | None
+    best: float | None
+    axis: str
+    weight: float
+    code: str
+    name: str
+
+
+SCORING_FIELDS = Definition._fields
 
 
 @dataclass
 class LoadedInput:
     scoring: ScoringInput
-    watermark: dict
-    counts: dict
+    watermark: dict[str, Any]
+    counts: dict[str, int]
 
 
-def _nan(value) -> float:
+def _nan(value: float | None) -> float:
     return np.nan if value is None else float(value)
 
 
 async def _counted_alliances(
     session: AsyncSession, as_of: date, known_at: datetime, only: frozenset[str] | None = None
-):
+) -> Sequence[CountedAlliance]:
     if only is not None:
         # Exactly these alliances (a preview: its snapshot's), whatever their rows say now: their
         # dates may have been edited since. Filtered here rather than in SQL, where tens of
         # thousands of ids would exceed the drivers' limit on parameters.
         everyone = (
-            await session.execute(select(Alliance.id, Alliance.territory_code).order_by(Alliance.id))
+            await session.execute(
+                select(col(Alliance.id), col(Alliance.territory_code)).order_by(col(Alliance.id))
+            )
         ).all()
         return [row for row in everyone if str(row.id) in only]
     statement = (
-        select(Alliance.id, Alliance.territory_code)
+        select(col(Alliance.id), col(Alliance.territory_code))
         .where(
-            Alliance.created_at <= known_at,
-            or_(Alliance.deleted_at.is_(None), Alliance.deleted_at > known_at),
-            or_(Alliance.started_on.is_(None), Alliance.started_on <= as_of),
-            or_(Alliance.ended_on.is_(None), Alliance.ended_on >= as_of),
+            col(Alliance.created_at) <= known_at,
+            or_(col(Alliance.deleted_at).is_(None), col(Alliance.deleted_at) > known_at),
+            or_(col(Alliance.started_on).is_(None), col(Alliance.started_on) <= as_of),
+            or_(col(Alliance.ended_on).is_(None), col(Alliance.ended_on) >= as_of),
         )
-        .order_by(Alliance.id)
+        .order_by(col(Alliance.id))
     )
     return (await session.execute(statement)).all()
 
 
-Definition = namedtuple("Definition", SCORING_FIELDS)
-
-
 async def _indicators_at(session: AsyncSession, known_at: datetime) -> list[Definition]:
     """The scoring fields of the latest revision of each indicator recorded at or before K."""
-    revisions = IndicatorRevision.__table__.c
+    revisions = table_of(IndicatorRevision).c
     if uses_postgresql(session):
         # Tens of thousands of rows: straight from the driver, without per-value conversions.
         raw = await driver_connection(session)
@@ -106,29 +137,31 @@ async def _indicators_at(session: AsyncSession, known_at: datetime) -> list[Defi
     return [Definition._make(row) for row in (await session.execute(statement)).all()]
 
 
-async def _memberships(session: AsyncSession, alliance_index: dict, territories: dict, as_of: date):
+async def _memberships(
+    session: AsyncSession, alliance_index: dict[uuid.UUID, int], as_of: date
+) -> dict[GroupKey, set[int]]:
     """(subject_type, subject_id) → alliance indexes, for the six kinds of group."""
-    groups: dict[tuple[str, str | None], set[int]] = {}
+    groups: dict[GroupKey, set[int]] = {}
 
     def add(kind: str, subject: str | None, alliance: int) -> None:
         groups.setdefault((kind, subject), set()).add(alliance)
 
     for alliance_id, catalyst_id in (
-        await session.execute(select(AllianceCatalyst.alliance_id, AllianceCatalyst.catalyst_id))
+        await session.execute(select(col(AllianceCatalyst.alliance_id), col(AllianceCatalyst.catalyst_id)))
     ).all():
         if alliance_id in alliance_index:
             add("catalyst", str(catalyst_id), alliance_index[alliance_id])
     for alliance_id, domain in (
-        await session.execute(select(AllianceDomain.alliance_id, AllianceDomain.domain))
+        await session.execute(select(col(AllianceDomain.alliance_id), col(AllianceDomain.domain)))
     ).all():
         if alliance_id in alliance_index:
             add("domain", domain, alliance_index[alliance_id])
     members = (
-        select(AllianceMember.alliance_id, Organisation.actor_type)
-        .join(Organisation, Organisation.id == AllianceMember.organisation_id)
+        select(col(AllianceMember.alliance_id), col(Organisation.actor_type))
+        .join(Organisation, col(Organisation.id) == col(AllianceMember.organisation_id))
         .where(
-            or_(AllianceMember.joined_on.is_(None), AllianceMember.joined_on <= as_of),
-            or_(AllianceMember.left_on.is_(None), AllianceMember.left_on > as_of),
+            or_(col(AllianceMember.joined_on).is_(None), col(AllianceMember.joined_on) <= as_of),
+            or_(col(AllianceMember.left_on).is_(None), col(AllianceMember.left_on) > as_of),
         )
     )
     for alliance_id, actor_type in (await session.execute(members)).all():
@@ -137,13 +170,18 @@ async def _memberships(session: AsyncSession, alliance_index: dict, territories:
     return groups
 
 
-async def _groups(session: AsyncSession, alliances, alliance_index: dict, as_of: date) -> dict:
+async def _groups(
+    session: AsyncSession,
+    alliances: Sequence[CountedAlliance],
+    alliance_index: dict[uuid.UUID, int],
+    as_of: date,
+) -> dict[GroupKey, set[int]]:
     """(subject_type, subject_id) → alliance indexes, for every group of every kind."""
     territory_rows = (
-        await session.execute(select(Territory.code, Territory.path, Territory.territory_type))
+        await session.execute(select(col(Territory.code), col(Territory.path), col(Territory.territory_type)))
     ).all()
     territories = {row.code: row for row in territory_rows}
-    groups = await _memberships(session, alliance_index, territories, as_of)
+    groups = await _memberships(session, alliance_index, as_of)
     for index, row in enumerate(alliances):
         territory = territories.get(row.territory_code)
         if territory is None:
@@ -157,12 +195,12 @@ async def _groups(session: AsyncSession, alliances, alliance_index: dict, as_of:
     return groups
 
 
-async def _watermark(session: AsyncSession, known_at: datetime) -> dict:
+async def _watermark(session: AsyncSession, known_at: datetime) -> dict[str, Any]:
     observation_watermark = await session.scalar(
-        select(func.max(ObservationRevision.id)).where(ObservationRevision.recorded_at <= known_at)
+        select(func.max(col(ObservationRevision.id))).where(col(ObservationRevision.recorded_at) <= known_at)
     )
     indicator_watermark = await session.scalar(
-        select(func.max(IndicatorRevision.id)).where(IndicatorRevision.recorded_at <= known_at)
+        select(func.max(col(IndicatorRevision.id))).where(col(IndicatorRevision.recorded_at) <= known_at)
     )
     return {
         "known_at": known_at.isoformat(),
@@ -195,13 +233,13 @@ async def load_input(
 
     # The values are the long read: the groups and the watermark are read meanwhile, on a
     # second connection. Both reads filter by K, so they agree.
-    async def read_values():
+    async def read_values() -> tuple[Observations, ObservationDetails | None]:
         async with factory() as session:
             return await load_observations_with_details(
                 session, [d.indicator_id for d in definitions], first_end, as_of, known_at, details=explain
             )
 
-    async def read_groups_and_watermark():
+    async def read_groups_and_watermark() -> tuple[dict[GroupKey, set[int]], dict[str, Any]]:
         async with factory() as session:
             return await _groups(session, alliances, alliance_index, as_of), await _watermark(
                 session, known_at
@@ -209,7 +247,7 @@ async def load_input(
 
     # What explanations cite besides (names, values outside the window, alliances a group
     # lists without counting them): a third connection, as known at K too.
-    async def read_explanation_extras():
+    async def read_explanation_extras() -> ExplanationExtras | None:
         if not explain:
             return None
         async with factory() as session:

@@ -16,6 +16,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.db import driver_connection, uses_postgresql
+from services.core.models_base import table_of
 from services.core.observations.models import ObservationRevision
 from services.core.scoring.explain import OBSERVATION_STATUSES
 from services.core.scoring.pipeline import Observations
@@ -133,7 +134,7 @@ async def _generic(
     details: bool,
 ) -> tuple[Observations, ObservationDetails | None]:
     position = {indicator_id: index for index, indicator_id in enumerate(indicator_ids)}
-    table = ObservationRevision.__table__.c
+    table = table_of(ObservationRevision).c
     statement = select(
         table.indicator_id,
         table.period_start,

@@ -11,9 +11,11 @@ import logging
 import time
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from services.core import invalidations
 from services.core.aggregation.loader import load_input
@@ -23,7 +25,9 @@ from services.core.db import driver_connection, session_scope, uses_postgresql
 from services.core.jobs.models import AggregationJob
 from services.core.jobs.service import FINISHED, set_progress
 from services.core.methodology.service import config_of, get_methodology
+from services.core.models_base import table_of
 from services.core.scoring.config import AXES
+from services.core.scoring.explain import Explanation
 from services.core.scoring.pipeline import score_all
 from services.core.snapshots.identity import content_hash, row_sort_key
 from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotExplanation, SnapshotScore
@@ -43,7 +47,7 @@ async def _start(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -
         job = await session.get(AggregationJob, job_id, with_for_update=True)
         if job is None or job.status in FINISHED:
             return None
-        published = await session.scalar(select(Snapshot.id).where(Snapshot.job_id == job_id))
+        published = await session.scalar(select(col(Snapshot.id)).where(col(Snapshot.job_id) == job_id))
         if published is not None:
             _succeed(job, published)
             return None
@@ -70,7 +74,9 @@ def _succeed(job: AggregationJob, snapshot_id: uuid.UUID) -> None:
     job.error = None
 
 
-async def _checkpoint(factory, job_id: uuid.UUID, stage: str, progress: float) -> None:
+async def _checkpoint(
+    factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID, stage: str, progress: float
+) -> None:
     async with session_scope(factory) as session:
         if not await set_progress(session, job_id, stage, progress):
             raise JobCancelled
@@ -85,14 +91,15 @@ async def run_aggregation(factory: async_sessionmaker[AsyncSession], job_id: uui
         return await _compute_and_publish(factory, job)
     except JobCancelled:
         async with session_scope(factory) as session:
-            cancelled = await session.get(AggregationJob, job_id)
+            cancelled = await session.get_one(AggregationJob, job_id)
             cancelled.status = JobStatus.cancelled
             cancelled.finished_at = utcnow()
         logger.info("aggregation job %s cancelled", job_id)
         return None
 
 
-async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
+async def _compute_and_publish(factory: async_sessionmaker[AsyncSession], job: AggregationJob) -> uuid.UUID:
+    assert job.started_at is not None, "_start set it"
     known_at: datetime = job.started_at
     as_of = job.as_of or known_at.date()
     timings: dict[str, float] = {}
@@ -110,10 +117,10 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
     timings["scoring"], clock = time.perf_counter() - clock, time.perf_counter()
     await _checkpoint(factory, job.id, "publishing", 0.8)
     async with session_scope(factory) as session:
-        running = await session.get(AggregationJob, job.id, with_for_update=True)
+        running = await session.get_one(AggregationJob, job.id, with_for_update=True)
         if running.cancel_requested:
             raise JobCancelled
-        existing = await session.scalar(select(Snapshot.id).where(Snapshot.job_id == job.id))
+        existing = await session.scalar(select(col(Snapshot.id)).where(col(Snapshot.job_id) == job.id))
         if existing is not None:
             _succeed(running, existing)
             return existing
@@ -153,7 +160,7 @@ async def _compute_and_publish(factory, job: AggregationJob) -> uuid.UUID:
     return snapshot.id
 
 
-async def _insert_scores(session: AsyncSession, snapshot_id: uuid.UUID, rows: list[dict]) -> None:
+async def _insert_scores(session: AsyncSession, snapshot_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
     if uses_postgresql(session):
@@ -168,12 +175,14 @@ async def _insert_scores(session: AsyncSession, snapshot_id: uuid.UUID, rows: li
         )
         return
     await session.execute(
-        insert(SnapshotScore.__table__),
+        insert(table_of(SnapshotScore)),
         [{"snapshot_id": snapshot_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows],
     )
 
 
-async def _insert_explanations(session: AsyncSession, snapshot_id: uuid.UUID, explanations: list) -> None:
+async def _insert_explanations(
+    session: AsyncSession, snapshot_id: uuid.UUID, explanations: list[Explanation]
+) -> None:
     """One row per subject, in the order of the score rows (the JSON export walks both)."""
     if not explanations:
         return
@@ -196,7 +205,7 @@ async def _insert_explanations(session: AsyncSession, snapshot_id: uuid.UUID, ex
         )
         return
     await session.execute(
-        insert(SnapshotExplanation.__table__),
+        insert(table_of(SnapshotExplanation)),
         [
             dict(zip(("snapshot_id", "subject_type", "subject_id", *AXES), record, strict=True))
             for record in records
