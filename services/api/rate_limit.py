@@ -185,6 +185,9 @@ class RememberedKeys:
 
 
 class RateLimiter:
+    """Decides on each request from this process's counts; shares them through Redis, when
+    configured, from a background task started by the first request and stopped by `close`."""
+
     def __init__(
         self,
         limit: int,

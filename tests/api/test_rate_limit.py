@@ -364,3 +364,33 @@ async def test_a_replica_that_stops_adds_its_last_counts_to_redis():
     await limiter.close()
 
     assert await shared_count(identity) == 3
+
+
+async def test_a_remembered_key_answered_401_is_forgotten():
+    """A key revoked after it authenticated: its 401 counts as a failure of the address, and
+    the key no longer passes that address's refusal."""
+    limiter = RateLimiter(100, WINDOW, failed_limit=1)
+    key, address = unique_key_identity(), "address:" + unique_address()
+    limiter.record_authenticated(key)
+    limiter.record_failed_authentication(unique_key_identity(), address)
+    while_valid = limiter.hit(key, address)
+    limiter.record_failed_authentication(key, address)
+    once_revoked = limiter.hit(key, address)
+    await limiter.close()
+
+    assert while_valid.allowed is True
+    assert (once_revoked.allowed, once_revoked.too_many_failures) == (False, True)
+
+
+async def test_counts_start_again_with_each_window():
+    limiter = RateLimiter(1, WINDOW)
+    identity, address = unique_key_identity(), "address:" + unique_address()
+    with time_machine.travel(START, tick=False) as traveller:
+        first = limiter.hit(identity, address)
+        second = limiter.hit(identity, address)
+        traveller.shift(WINDOW)
+        next_window = limiter.hit(identity, address)
+    await limiter.close()
+
+    assert [first.allowed, second.allowed, next_window.allowed] == [True, False, True]
+    assert (second.reset_seconds, next_window.reset_seconds) == (3595, 3595)
