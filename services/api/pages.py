@@ -2,7 +2,7 @@
 
 A route that returns a model has it validated again against its response model, then
 serialised: for 50 items that costs more than the rest of a read. The hot lists give their
-items already laid out as the response model's fields (see services/core/pg_reads) and
+items already laid out as the response model's fields (see services/core/list_queries) and
 return them as this response instead: the same bytes FastAPI would write for `Page[...]`
 (same key order; UTC times with `Z`, as pydantic writes them), encoded by orjson.
 """

@@ -1,5 +1,4 @@
 import uuid
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, exists, func, or_, select
@@ -13,8 +12,14 @@ from services.core.alliances.models import (
     AllianceSdg,
 )
 from services.core.alliances.schemas import AllianceRead
-from services.core.pg_reads import Statement, select_list
-from services.core.territories.repository import codes_within, escape_like, where_code_within
+from services.core.list_queries import Filter, ListQuery, array_of, read_columns
+from services.core.pagination import ID_CURSOR
+from services.core.territories.repository import code_within, contains_pattern, subtree_pattern
+
+alliances = Alliance.__table__
+alliance_catalysts = AllianceCatalyst.__table__
+alliance_domains = AllianceDomain.__table__
+alliance_sdgs = AllianceSdg.__table__
 
 
 async def get_live(session: AsyncSession, alliance_id: uuid.UUID) -> Alliance | None:
@@ -22,53 +27,6 @@ async def get_live(session: AsyncSession, alliance_id: uuid.UUID) -> Alliance | 
     if alliance is None or alliance.deleted_at is not None:
         return None
     return alliance
-
-
-@dataclass(frozen=True)
-class AllianceFilters:
-    """What a list of alliances is narrowed to (None: not by this), in both of its statements."""
-
-    catalyst: uuid.UUID | None
-    territory: str | None
-    domain: str | None
-    sdg: int | None
-    stage: str | None
-    status: str | None
-    q: str | None
-
-
-def list_statement(filters: AllianceFilters) -> Select:
-    statement = select(Alliance).where(Alliance.deleted_at.is_(None))
-    if filters.catalyst is not None:
-        statement = statement.where(
-            exists().where(
-                AllianceCatalyst.alliance_id == Alliance.id,
-                AllianceCatalyst.catalyst_id == filters.catalyst,
-            )
-        )
-    if filters.territory is not None:
-        statement = statement.where(Alliance.territory_code.in_(codes_within(filters.territory)))
-    if filters.domain is not None:
-        statement = statement.where(
-            exists().where(AllianceDomain.alliance_id == Alliance.id, AllianceDomain.domain == filters.domain)
-        )
-    if filters.sdg is not None:
-        statement = statement.where(
-            exists().where(AllianceSdg.alliance_id == Alliance.id, AllianceSdg.sdg == filters.sdg)
-        )
-    if filters.stage is not None:
-        statement = statement.where(Alliance.stage == filters.stage)
-    if filters.status is not None:
-        statement = statement.where(Alliance.status == filters.status)
-    if filters.q:
-        pattern = f"%{escape_like(filters.q.lower())}%"
-        statement = statement.where(
-            or_(
-                func.lower(Alliance.name).like(pattern, escape="\\"),
-                func.lower(Alliance.description).like(pattern, escape="\\"),
-            )
-        )
-    return statement
 
 
 def members_statement(alliance_id: uuid.UUID, active_on: date | None) -> Select:
@@ -81,58 +39,47 @@ def members_statement(alliance_id: uuid.UUID, active_on: date | None) -> Select:
     return statement
 
 
-# A page of AllianceRead rows in one statement (PostgreSQL, see pg_reads): the same filters as
-# list_statement, the catalysts, domains and SDGs as arrays.
-READ_FIELDS = tuple(AllianceRead.model_fields)
-_READ_SELECT = "SELECT " + select_list(
-    READ_FIELDS,
-    "a",
-    {
-        "catalyst_ids": "ARRAY(SELECT x.catalyst_id FROM alliance_catalysts x WHERE x.alliance_id = a.id)",
-        "domains": "ARRAY(SELECT x.domain FROM alliance_domains x WHERE x.alliance_id = a.id)",
-        "sdgs": "ARRAY(SELECT x.sdg FROM alliance_sdgs x WHERE x.alliance_id = a.id)",
+def _text_search(pattern):
+    return or_(
+        func.lower(alliances.c.name).like(pattern, escape="\\"),
+        func.lower(alliances.c.description).like(pattern, escape="\\"),
+    )
+
+
+def _has(column):
+    """The filter "one of the alliance's rows in `column`'s table has this value in it"."""
+    return Filter(lambda value: exists().where(column.table.c.alliance_id == alliances.c.id, column == value))
+
+
+def _all_of(column):
+    """The values of `column` in the alliance's rows of its table, sorted as by Alliance's
+    properties (catalyst_ids, domains, sdgs)."""
+    return array_of(column, where=column.table.c.alliance_id == alliances.c.id)
+
+
+ALLIANCE_LIST = ListQuery(
+    model=Alliance,
+    columns=read_columns(
+        AllianceRead,
+        alliances,
+        {
+            "catalyst_ids": _all_of(alliance_catalysts.c.catalyst_id),
+            "domains": _all_of(alliance_domains.c.domain),
+            "sdgs": _all_of(alliance_sdgs.c.sdg),
+        },
+    ),
+    where=(alliances.c.deleted_at.is_(None),),
+    filters={
+        "catalyst": _has(alliance_catalysts.c.catalyst_id),
+        "territory": Filter(
+            lambda pattern: code_within(alliances.c.territory_code, pattern), subtree_pattern
+        ),
+        "domain": _has(alliance_domains.c.domain),
+        "sdg": _has(alliance_sdgs.c.sdg),
+        "stage": Filter(lambda stage: alliances.c.stage == stage),
+        "status": Filter(lambda status: alliances.c.status == status),
+        "q": Filter(_text_search, contains_pattern),
     },
+    key=alliances.c.id,
+    cursor_format=ID_CURSOR,
 )
-
-
-async def list_read_rows(
-    session: AsyncSession, *, filters: AllianceFilters, after: uuid.UUID | None, limit: int
-) -> list[dict]:
-    statement = Statement(_READ_SELECT + " FROM alliances a")
-    statement.where("a.deleted_at IS NULL")
-    if filters.catalyst is not None:
-        statement.where(
-            "EXISTS (SELECT 1 FROM alliance_catalysts x WHERE x.alliance_id = a.id AND x.catalyst_id = {})",
-            filters.catalyst,
-        )
-    if filters.territory is not None:
-        where_code_within(statement, "a.territory_code", filters.territory)
-    if filters.domain is not None:
-        statement.where(
-            "EXISTS (SELECT 1 FROM alliance_domains x WHERE x.alliance_id = a.id AND x.domain = {})",
-            filters.domain,
-        )
-    if filters.sdg is not None:
-        statement.where(
-            "EXISTS (SELECT 1 FROM alliance_sdgs x WHERE x.alliance_id = a.id AND x.sdg = {})", filters.sdg
-        )
-    if filters.stage is not None:
-        statement.where("a.stage = {}", filters.stage)
-    if filters.status is not None:
-        statement.where("a.status = {}", filters.status)
-    if filters.q:
-        pattern = f"%{escape_like(filters.q.lower())}%"
-        statement.where(
-            "(lower(a.name) LIKE {} ESCAPE '\\' OR lower(a.description) LIKE {} ESCAPE '\\')",
-            pattern,
-            pattern,
-        )
-    if after is not None:
-        statement.where("a.id > {}", after)
-    rows = [dict(record) for record in await statement.fetch(session, "a.id", limit)]
-    for row in rows:
-        # Sorted as Alliance.catalyst_ids, .domains and .sdgs sort them.
-        row["catalyst_ids"] = sorted(row["catalyst_ids"])
-        row["domains"] = sorted(row["domains"])
-        row["sdgs"] = sorted(row["sdgs"])
-    return rows

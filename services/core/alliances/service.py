@@ -1,6 +1,5 @@
 import uuid
 from datetime import date
-from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +11,6 @@ from services.core.alliances.models import (
     AllianceMember,
     AllianceSdg,
 )
-from services.core.alliances.repository import AllianceFilters
 from services.core.alliances.schemas import (
     AllianceCreate,
     AllianceRead,
@@ -27,7 +25,6 @@ from services.core.errors import Forbidden, Invalid, NotFound, reject_cleared
 from services.core.models_base import sync_rows
 from services.core.organisations.models import Organisation
 from services.core.pagination import page_of, paginate
-from services.core.pg_reads import read_page
 from services.core.territories.service import require_territory
 
 REQUIRED_FIELDS = ("name", "territory_code", "catalyst_ids", "stage", "status", "domains", "sdgs")
@@ -42,16 +39,15 @@ async def get_alliance(session: AsyncSession, alliance_id: uuid.UUID) -> Allianc
 
 
 async def list_alliances(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    statement = paginate(repository.list_statement(AllianceFilters(**filters)), Alliance.id, cursor, limit)
-    rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda alliance: alliance.id)
+    """A page of alliance models, through the ORM."""
+    return await repository.ALLIANCE_LIST.model_page(session, filters, cursor=cursor, limit=limit)
 
 
 async def list_alliance_rows(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    """A page of alliances as AllianceRead-shaped dicts (see pg_reads.read_page)."""
-    read_rows = partial(repository.list_read_rows, filters=AllianceFilters(**filters))
-    orm_page = partial(list_alliances, **filters)
-    return await read_page(session, AllianceRead, cursor, limit, read_rows, orm_page)
+    """A page of alliances as AllianceRead-shaped dicts (see list_queries.ListQuery.read_page)."""
+    return await repository.ALLIANCE_LIST.read_page(
+        session, AllianceRead, filters, cursor=cursor, limit=limit
+    )
 
 
 async def _check_catalysts(

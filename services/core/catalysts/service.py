@@ -1,5 +1,4 @@
 import uuid
-from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,8 +12,6 @@ from services.core.clock import utcnow
 from services.core.db import uses_postgresql
 from services.core.errors import Invalid, NotFound, reject_cleared
 from services.core.models_base import sync_rows
-from services.core.pagination import page_of, paginate
-from services.core.pg_reads import read_page
 from services.core.territories.service import require_territory
 
 REQUIRED_FIELDS = ("name", "structure_type", "trades", "territory_code")
@@ -28,34 +25,27 @@ async def get_catalyst(session: AsyncSession, catalyst_id: uuid.UUID) -> Catalys
 
 
 async def list_catalysts(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    statement = paginate(repository.list_statement(**filters), Catalyst.id, cursor, limit)
-    rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda catalyst: catalyst.id)
+    """A page of catalyst models, through the ORM."""
+    return await repository.CATALYST_LIST.model_page(session, filters, cursor=cursor, limit=limit)
 
 
 async def list_catalyst_rows(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    """A page of catalysts as CatalystRead-shaped dicts (see pg_reads.read_page)."""
-    read_rows = partial(repository.list_read_rows, **filters)
-    orm_page = partial(list_catalysts, **filters)
-    return await read_page(session, CatalystRead, cursor, limit, read_rows, orm_page)
+    """A page of catalysts as CatalystRead-shaped dicts (see list_queries.ListQuery.read_page)."""
+    return await repository.CATALYST_LIST.read_page(
+        session, CatalystRead, filters, cursor=cursor, limit=limit
+    )
 
 
 async def list_mapped_catalysts(session: AsyncSession, **filters) -> list[Catalyst]:
-    statement = repository.list_statement(with_point=True, **filters).order_by(Catalyst.id)
-    return list((await session.scalars(statement)).all())
+    return await repository.CATALYST_MAP.models(session, filters)
 
 
 async def map_body(session: AsyncSession, **filters) -> bytes:
     """The map's FeatureCollection, encoded (see geojson.encode_features): on PostgreSQL from
     one statement read straight from the driver, elsewhere from the models."""
     if uses_postgresql(session):
-        rows = await repository.list_map_rows(session, **filters)
-        features = (
-            geojson.feature(
-                row[0], row[1], row[2], sorted(row[3]), row[4], row[5], row[6], row[7]
-            )  # trades as Catalyst.trades
-            for row in rows
-        )
+        records = await repository.CATALYST_MAP.records(session, filters)
+        features = (geojson.feature(*record) for record in records)
     else:
         features = map(geojson.catalyst_feature, await list_mapped_catalysts(session, **filters))
     return geojson.encode_features(features)

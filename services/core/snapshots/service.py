@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.db import uses_postgresql
 from services.core.errors import Invalid, NotFound
+from services.core.list_queries import bound_conditions
 from services.core.pagination import BIG_INTEGER_CURSOR, INTEGER_CURSOR, page_of, paginate
 from services.core.scoring.config import AXES
 from services.core.snapshots import repository
@@ -82,16 +83,10 @@ def score_rows_statement(
     owner, owner_id: uuid.UUID, subject_type: str | None, subject_id: str | None, axis: str | None
 ):
     """The score rows of one snapshot, or of one preview: `owner` is the column that names it
-    (`SnapshotScore.snapshot_id`, `PreviewScore.preview_id`), both tables having the same rows."""
-    model = owner.class_
-    statement = select(model).where(owner == owner_id)
-    if subject_type is not None:
-        statement = statement.where(model.subject_type == subject_type)
-    if subject_id is not None:
-        statement = statement.where(model.subject_id == subject_id)
-    if axis is not None:
-        statement = statement.where(model.axis == axis)
-    return statement
+    (`SnapshotScore.snapshot_id`, `PreviewScore.preview_id`), both tables having the same rows.
+    The filters are those of the list of a snapshot's score rows (repository.score_filters)."""
+    values = {"owner": owner_id, "subject_type": subject_type, "subject_id": subject_id, "axis": axis}
+    return select(owner.class_).where(*bound_conditions(repository.score_filters(owner), values))
 
 
 async def score_row_page(
@@ -174,29 +169,11 @@ async def list_score_rows(
     cursor: str | None,
     limit: int,
 ):
-    """A page of score rows as ScoreRead-shaped dicts: on PostgreSQL in one statement from the
-    driver (see pg_reads), elsewhere through the ORM."""
-    if uses_postgresql(session):
-        return await repository.list_read_rows(
-            session,
-            snapshot_id,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            axis=axis,
-            after=BIG_INTEGER_CURSOR.decode(cursor) if cursor is not None else None,
-            limit=limit,
-        )
-    scores, next_cursor = await score_row_page(
-        session,
-        SnapshotScore.snapshot_id,
-        snapshot_id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        axis=axis,
-        cursor=cursor,
-        limit=limit,
+    """A page of score rows as ScoreRead-shaped dicts (see list_queries.ListQuery.read_page)."""
+    filters = {"owner": snapshot_id, "subject_type": subject_type, "subject_id": subject_id, "axis": axis}
+    return await repository.SNAPSHOT_SCORE_LIST.read_page(
+        session, ScoreRead, filters, cursor=cursor, limit=limit
     )
-    return [ScoreRead.model_validate(score).model_dump() for score in scores], next_cursor
 
 
 async def stream_scores(

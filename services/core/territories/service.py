@@ -2,10 +2,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.clock import utcnow
 from services.core.errors import Conflict, Invalid, NotFound
-from services.core.pagination import page_of, paginate
 from services.core.territories import repository
 from services.core.territories.models import Territory
-from services.core.territories.schemas import TERRITORY_CURSOR, TerritoryCreate, TerritoryUpdate
+from services.core.territories.schemas import TerritoryCreate, TerritoryUpdate
 from services.core.vocabularies import TerritoryLevel
 
 
@@ -33,11 +32,8 @@ async def list_territories(
     cursor: str | None,
     limit: int,
 ):
-    statement = paginate(
-        repository.list_statement(parent, level, q), Territory.code, cursor, limit, TERRITORY_CURSOR
-    )
-    rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda territory: territory.code, cursor_format=TERRITORY_CURSOR)
+    filters = {"parent": parent, "level": level, "q": q}
+    return await repository.TERRITORY_LIST.model_page(session, filters, cursor=cursor, limit=limit)
 
 
 async def create_territory(session: AsyncSession, payload: TerritoryCreate) -> Territory:
