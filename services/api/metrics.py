@@ -46,9 +46,23 @@ http_request_duration = Histogram(
 )
 
 
+# The labelled series of each (method, route, status) seen, so that a request pays for its
+# labels' lookup (and, with several processes, their file entries) once, not every time. Routes
+# are templates and unmatched paths share one label, so this stays small.
+_series: dict[tuple[str, str, int], tuple] = {}
+
+
 def observe_request(method: str, route: str, status: int, seconds: float) -> None:
-    http_requests.labels(method, route, str(status)).inc()
-    http_request_duration.labels(method, route).observe(seconds)
+    series = _series.get((method, route, status))
+    if series is None:
+        series = (
+            http_requests.labels(method, route, str(status)),
+            http_request_duration.labels(method, route),
+        )
+        _series[(method, route, status)] = series
+    requests, duration = series
+    requests.inc()
+    duration.observe(seconds)
 
 
 def _process_metrics() -> bytes:

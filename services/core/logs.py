@@ -10,13 +10,28 @@ import os
 import sys
 from typing import IO
 
+import orjson
 import structlog
+
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
 
 
 def _add_process_id(logger, method_name, event_dict):
     # Several processes write to one stream with `serve --workers N`.
-    event_dict["pid"] = os.getpid()
+    event_dict["pid"] = _pid
     return event_dict
+
+
+def _json(event_dict, **_) -> str:
+    return orjson.dumps(event_dict, default=str).decode()
 
 
 _SHARED_PROCESSORS = [
@@ -34,8 +49,14 @@ clear_context = structlog.contextvars.clear_contextvars
 
 def configure_logging(level: str = "info", log_format: str = "json", stream: IO[str] | None = None) -> None:
     """Send every log record to `stream` (stdout by default) as JSON or as console text."""
+    # Written for every request: what the standard library would compute for each record and
+    # no line shows (the caller's frame, thread and process names) is not computed.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     renderer = (
-        structlog.processors.JSONRenderer()
+        structlog.processors.JSONRenderer(serializer=_json)
         if log_format == "json"
         else structlog.dev.ConsoleRenderer(colors=False)
     )
