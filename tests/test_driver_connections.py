@@ -73,3 +73,15 @@ async def test_a_request_cancelled_mid_statement_does_not_give_back_a_busy_conne
     async with session_scope(session_factory) as session:
         # A fresh connection answers at once: the one cancelled mid-exchange was not reused.
         assert await asyncio.wait_for(backend_pid(session), 2) != pids[0]
+
+
+@pytest.mark.parametrize(
+    "error", [FileNotFoundError(2, "No such file"), PermissionError(13, "Permission denied")], ids=type
+)
+async def test_an_oserror_of_the_application_leaves_the_connection_in_the_pool(session_factory, error):
+    with pytest.raises(type(error)):
+        async with session_scope(session_factory) as session:
+            first_pid = await backend_pid(session)
+            raise error  # after the driver was used: not the driver's error
+    async with session_scope(session_factory) as session:
+        assert await backend_pid(session) == first_pid

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from services.core.db import raised_by_database_driver
 from services.core.errors import DomainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -136,7 +137,9 @@ def _is_database_unavailable(exc: Exception) -> bool:
     driver_errors = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
     if isinstance(exc, driver_errors) or _sqlstate(exc).startswith(UNAVAILABLE_STATES):
         return True
-    return isinstance(exc, ConnectionError | OSError | TimeoutError)
+    # Refused, reset, timed out: the database's connection only when the driver or the pool
+    # raised it. A route's own OSError (a missing file, a permission) is a bug: a 500, logged.
+    return isinstance(exc, OSError) and raised_by_database_driver(exc)
 
 
 # PostgreSQL aborts one of two transactions that wait on each other (deadlock) or that it

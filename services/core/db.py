@@ -142,7 +142,26 @@ def _leaves_driver_connection_broken(exc: BaseException) -> bool:
         return True
     if isinstance(exc, asyncpg.PostgresError):
         return (getattr(exc, "sqlstate", None) or "").startswith(_CONNECTION_LOST_STATES)
-    return isinstance(exc, OSError)
+    # A file the request could not read says nothing about the connection.
+    return isinstance(exc, OSError) and raised_by_database_driver(exc)
+
+
+# The packages through which the database is reached.
+_DATABASE_PACKAGES = frozenset({"asyncpg", "sqlalchemy"})
+
+
+def raised_by_database_driver(exc: BaseException) -> bool:
+    """Whether `exc` was raised inside the driver or SQLAlchemy (its pool, its connect).
+
+    An OSError from there is the database's socket refused, reset or timed out (or its Unix
+    socket missing); the same classes raised by the application's own code are not.
+    """
+    traceback = exc.__traceback__
+    while traceback is not None:
+        if traceback.tb_frame.f_globals.get("__name__", "").partition(".")[0] in _DATABASE_PACKAGES:
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 async def _drop_broken_connection(session: AsyncSession, exc: BaseException) -> None:
