@@ -15,9 +15,12 @@ no observation and no revision.
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any, Protocol
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from services.core.alliances.models import Alliance, AllianceMember
 from services.core.alliances.schemas import AllianceCreate, MemberCreate
@@ -86,61 +89,61 @@ async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict
     dataset = load_dataset()
 
     for data in dataset.territories:
-        payload = TerritoryCreate.model_validate(data)
-        if await session.get(Territory, payload.code) is None:
+        territory = TerritoryCreate.model_validate(data)
+        if await session.get(Territory, territory.code) is None:
             # One at a time: the service flushes, and the next one may be its child.
-            await create_territory(session, payload)
+            await create_territory(session, territory)
             added["territories"] += 1
 
     for slug, data in dataset.catalysts.items():
-        payload = CatalystCreate.model_validate(data)
+        catalyst = CatalystCreate.model_validate(data)
         catalyst_id = demo_id("catalyst", slug)
         if await session.get(Catalyst, catalyst_id) is None:
             with _preset_id(session, Catalyst, catalyst_id):
-                await create_catalyst(session, principal, payload)
+                await create_catalyst(session, principal, catalyst)
             added["catalysts"] += 1
 
     for slug, data in dataset.organisations.items():
-        payload = OrganisationCreate.model_validate(data)
+        organisation = OrganisationCreate.model_validate(data)
         organisation_id = demo_id("organisation", slug)
         if await session.get(Organisation, organisation_id) is None:
             with _preset_id(session, Organisation, organisation_id):
-                await create_organisation(session, principal, payload)
+                await create_organisation(session, principal, organisation)
             added["organisations"] += 1
 
     for slug, data in dataset.alliances.items():
         fields = {key: value for key, value in data.items() if key not in ("catalysts", "members")}
         fields["catalyst_ids"] = [demo_id("catalyst", catalyst) for catalyst in data["catalysts"]]
-        payload = AllianceCreate.model_validate(fields)
+        alliance_body = AllianceCreate.model_validate(fields)
         alliance_id = demo_id("alliance", slug)
         alliance = await session.get(Alliance, alliance_id)
         if alliance is None:
             with _preset_id(session, Alliance, alliance_id):
-                alliance = await create_alliance(session, principal, payload)
+                alliance = await create_alliance(session, principal, alliance_body)
             added["alliances"] += 1
         for member in data["members"]:
             fields = {key: value for key, value in member.items() if key != "organisation"}
             fields["organisation_id"] = demo_id("organisation", member["organisation"])
-            payload = MemberCreate.model_validate(fields)
+            member_body = MemberCreate.model_validate(fields)
             identifier = member_id(slug, member["organisation"])
             if await session.get(AllianceMember, identifier) is None:
                 with _preset_id(session, AllianceMember, identifier):
-                    await add_member(session, principal, alliance, payload)
+                    await add_member(session, principal, alliance, member_body)
                 added["members"] += 1
 
     for slug, indicators in dataset.indicators.items():
-        alliance = await session.get(Alliance, demo_id("alliance", slug))
+        alliance = await session.get_one(Alliance, demo_id("alliance", slug))
         for data in indicators:
             fields = {
                 key: value for key, value in data.items() if key not in ("member", "values", "corrections")
             }
             if "member" in data:
                 fields["member_id"] = member_id(slug, data["member"])
-            payload = IndicatorCreate.model_validate(fields)
-            identifier = indicator_id(slug, payload.code)
+            indicator = IndicatorCreate.model_validate(fields)
+            identifier = indicator_id(slug, indicator.code)
             if await session.get(Indicator, identifier) is None:
                 with _preset_id(session, Indicator, identifier):
-                    await create_indicator(session, principal, alliance, payload)
+                    await create_indicator(session, principal, alliance, indicator)
                 added["indicators"] += 1
             added["observations"] += await _record_values(session, principal, identifier, data)
 
@@ -148,7 +151,7 @@ async def load_demo(session: AsyncSession, principal: Principal = STAFF) -> dict
 
 
 async def _record_values(
-    session: AsyncSession, principal: Principal, indicator: uuid.UUID, data: dict
+    session: AsyncSession, principal: Principal, indicator: uuid.UUID, data: dict[str, Any]
 ) -> int:
     """Record an indicator's values and corrections; returns how many revisions were written.
 
@@ -159,10 +162,10 @@ async def _record_values(
     for correction in data.get("corrections", []):
         start, end = parse_period(correction["period"])
         existing = await session.scalar(
-            select(Observation.id).where(
-                Observation.indicator_id == indicator,
-                Observation.period_start == start,
-                Observation.period_end == end,
+            select(col(Observation.id)).where(
+                col(Observation.indicator_id) == indicator,
+                col(Observation.period_start) == start,
+                col(Observation.period_end) == end,
             )
         )
         if existing is None:
@@ -171,7 +174,7 @@ async def _record_values(
 
 
 async def _ingest(
-    session: AsyncSession, principal: Principal, indicator: uuid.UUID, items: list[dict]
+    session: AsyncSession, principal: Principal, indicator: uuid.UUID, items: list[dict[str, Any]]
 ) -> int:
     values = []
     for position, item in enumerate(items):
@@ -193,8 +196,12 @@ async def _ingest(
     return result.created + result.updated
 
 
+class _HasId(Protocol):
+    id: uuid.UUID
+
+
 @contextmanager
-def _preset_id(session: AsyncSession, model: type, wanted: uuid.UUID) -> Iterator[None]:
+def _preset_id(session: AsyncSession, model: type[_HasId], wanted: uuid.UUID) -> Iterator[None]:
     """Give `wanted` as id to the `model` row that the service inside the block creates.
 
     The id is set in `before_flush`, while the row is still pending: nothing has been
@@ -202,9 +209,9 @@ def _preset_id(session: AsyncSession, model: type, wanted: uuid.UUID) -> Iterato
     Only instances of `model` are touched: the revision row that the indicator service adds
     in a second flush is an IndicatorRevision (not an Indicator) and keeps its serial id.
     """
-    assigned: list = []
+    assigned: list[_HasId] = []
 
-    def assign(sync_session, _context, _instances) -> None:
+    def assign(sync_session: Session, _context: object, _instances: object) -> None:
         for instance in sync_session.new:
             if isinstance(instance, model):
                 instance.id = wanted
