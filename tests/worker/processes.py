@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAULTS = """
 import sys, time
 from services.core.aggregation import run as aggregation_run
-from services.worker.tasks import aggregate as aggregate_task
+from services.core.jobs import lifecycle
 original = aggregation_run.score_all
 grace = None
 def slow_by(seconds):
@@ -39,7 +39,7 @@ for fault in filter(None, sys.argv[1].split(",")):
         aggregation_run.score_all = slow_by(float(value or 30))
     elif name == "broken":
         aggregation_run.score_all = broken
-        aggregate_task.RETRY_DELAYS_SECONDS = (0,)
+        lifecycle.RETRY_DELAYS_SECONDS = (0,)
     elif name == "grace":
         grace = float(value)
     elif name != "none":
@@ -188,7 +188,16 @@ class Worker(_Process):
 class ApiServer(_Process):
     """`observatoire serve` on a free port; ready when /v1/health answers."""
 
-    def __init__(self, env: dict[str, str], faults: str = "none", start_timeout: float = 60) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        faults: str = "none",
+        start_timeout: float = 60,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        # extra_args: more options of `serve`, e.g. ("--workers", "2"). Faults reach the first
+        # process only: uvicorn starts its worker processes afresh.
+        self.extra_args = extra_args
         for _ in range(3):
             if self._start(env, faults, start_timeout):
                 return
@@ -198,7 +207,10 @@ class ApiServer(_Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._spawn(
-            [sys.executable, "-c", SERVE_BOOTSTRAP, faults, "--host", "127.0.0.1", "--port", str(self.port)],
+            [
+                *(sys.executable, "-c", SERVE_BOOTSTRAP, faults),
+                *("--host", "127.0.0.1", "--port", str(self.port), *self.extra_args),
+            ],
             {"OBSERVATOIRE_LOG_FORMAT": "console", **env},
         )
         deadline = time.monotonic() + start_timeout

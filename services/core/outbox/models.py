@@ -11,6 +11,10 @@ class OutboxMessage(SQLModel, table=True):
     """A task to hand to the queue, written in the same transaction as what asked for it.
 
     If the queue is down the row simply waits: the relay retries until it is dispatched.
+    Every process relays the same outbox, so a relay first claims the rows it hands over
+    (`claimed_by` until `claimed_until`): one process dispatches each row. A claim is a
+    lease rather than a lock held through the dispatch, so that a process that dies between
+    claim and dispatch loses nothing: once its lease expires, another relay takes the row.
     """
 
     __tablename__ = "outbox"
@@ -24,5 +28,7 @@ class OutboxMessage(SQLModel, table=True):
     available_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     created_at: datetime = created_at_field()
     dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = Field(default=None, max_length=200)
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=2000)

@@ -1,10 +1,25 @@
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.clock import utcnow
+from services.core.db import uses_postgresql
 from services.core.outbox.models import OutboxMessage
+
+# How long a relay may take between claiming rows and recording them dispatched. Handing a
+# batch to the queue takes milliseconds (a Redis call per row, or an asyncio task in-process);
+# past this lease, the claimant is presumed dead and another relay takes the rows.
+CLAIM_LEASE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class ClaimedMessage:
+    id: int
+    task: str
+    args: list
+    job_key: str
 
 
 async def enqueue(
@@ -16,20 +31,58 @@ async def enqueue(
     return message
 
 
-async def due_messages(session: AsyncSession, limit: int = 100) -> list[OutboxMessage]:
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.dispatched_at.is_(None), OutboxMessage.available_at <= utcnow())
-        .order_by(OutboxMessage.id)
-        .limit(limit)
+async def claim_due(
+    session: AsyncSession, claimant: str, limit: int = 100, lease_seconds: float = CLAIM_LEASE_SECONDS
+) -> list[ClaimedMessage]:
+    """Claim up to `limit` due rows for `claimant`, oldest first: rows nobody else holds a
+    live claim on. Commit the session before dispatching, so that other relays see the claim.
+
+    One UPDATE statement claims: SQLite runs it under its single write lock, so two processes
+    never claim the same row; on PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so a
+    concurrent relay skips them instead of waiting, and the conditions are checked again on
+    the locked rows."""
+    now = utcnow()
+    claimable = (
+        OutboxMessage.dispatched_at.is_(None),
+        OutboxMessage.available_at <= now,
+        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
     )
-    return list((await session.scalars(statement)).all())
+    picked = select(OutboxMessage.id).where(*claimable).order_by(OutboxMessage.id).limit(limit)
+    if uses_postgresql(session):
+        picked = picked.with_for_update(skip_locked=True)
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(picked.scalar_subquery()), *claimable)
+        .values(claimed_by=claimant[:200], claimed_until=now + timedelta(seconds=lease_seconds))
+        .returning(OutboxMessage.id, OutboxMessage.task, OutboxMessage.args, OutboxMessage.job_key)
+        .execution_options(synchronize_session=False)
+    )
+    rows = (await session.execute(statement)).all()
+    return sorted((ClaimedMessage(*row) for row in rows), key=lambda message: message.id)
 
 
 async def mark_dispatched(session: AsyncSession, message_ids: list[int]) -> None:
     if message_ids:
         await session.execute(
-            update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(dispatched_at=utcnow())
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids))
+            .values(dispatched_at=utcnow(), claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def release_claims(session: AsyncSession, message_ids: list[int], claimant: str) -> None:
+    """Give back claimed rows that were not dispatched: any relay may take them at once."""
+    if message_ids:
+        await session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id.in_(message_ids),
+                OutboxMessage.claimed_by == claimant[:200],
+                OutboxMessage.dispatched_at.is_(None),
+            )
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
         )
 
 
@@ -38,4 +91,5 @@ async def record_failure(session: AsyncSession, message_id: int, error: str) -> 
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
         .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+        .execution_options(synchronize_session=False)
     )
