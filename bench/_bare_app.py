@@ -1,7 +1,9 @@
 """The bare baseline of bench/read.py (a helper, not a benchmark).
 
-A plain FastAPI app whose routes return, as they are, response bodies and content types
-captured from the real server: no database, no authentication, no middleware, no model.
+A plain FastAPI app whose routes return, as they are, response bodies and headers captured
+from the real server (content type, ETag, Cache-Control, request id, rate-limit and security
+headers...: everything but what the HTTP server itself writes, date, server and framing): no
+database, no authentication, no middleware, no model. The same bytes travel both ways.
 
 It is served by `observatoire serve` itself, with only the application swapped: `uvicorn.run`
 is wrapped so that the import string given by `services.cli.serve` is replaced by this
@@ -11,8 +13,8 @@ proxy headers, event loop and HTTP implementation) is the one `serve` passes, wh
     OBSERVATOIRE_BENCH_BARE_RESPONSES=responses.json \
         python bench/_bare_app.py --host 127.0.0.1 --port 8001 --workers 2
 
-responses.json: {"/v1/catalysts": {"content_type": "application/json", "body_file": "..."}, ...}
-(paths without their query string: query parameters are ignored).
+responses.json: {"/v1/catalysts": {"headers": [["content-type", "application/json"], ...],
+"body_file": "..."}, ...} (paths without their query string: query parameters are ignored).
 """
 
 from __future__ import annotations
@@ -30,11 +32,15 @@ ROOT = HERE.parent
 RESPONSES_ENV = "OBSERVATOIRE_BENCH_BARE_RESPONSES"
 
 
-def _endpoint(body: bytes, content_type: str):
-    headers = {"content-type": content_type}
+def _endpoint(body: bytes, headers: list[list[str]]):
+    # Encoded once; Content-Length is the body's, as the real server's framing gives it.
+    raw_headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+    raw_headers.append((b"content-length", str(len(body)).encode()))
 
     async def endpoint() -> Response:
-        return Response(content=body, headers=headers)
+        response = Response(content=body)
+        response.raw_headers = raw_headers  # nothing downstream changes them
+        return response
 
     return endpoint
 
@@ -44,7 +50,7 @@ def create_app() -> FastAPI:
     app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
     for path, response in responses.items():
         body = Path(response["body_file"]).read_bytes()
-        app.add_api_route(path, _endpoint(body, response["content_type"]), methods=["GET"])
+        app.add_api_route(path, _endpoint(body, response["headers"]), methods=["GET"])
     return app
 
 

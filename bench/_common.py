@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
@@ -243,20 +244,32 @@ def server_tail(server: Server, lines: int = 30) -> str:
     return ""
 
 
+def py_spy_executable() -> str:
+    """py-spy from this environment, else from the PATH (it is not a dependency of the project)."""
+    beside = Path(sys.executable).parent / "py-spy"
+    found = str(beside) if beside.exists() else shutil.which("py-spy")
+    if found is None:
+        raise RuntimeError("py-spy is not installed (pip install py-spy, in this environment or on the PATH)")
+    return found
+
+
 class PySpy:
     """`py-spy record` attached to a server during one phase at a time (optional, for profiling)."""
 
-    def __init__(self, directory: Path | None, pid: int, *, rate: int, subprocesses: bool = False) -> None:
+    def __init__(
+        self, directory: Path | None, pid: int, *, rate: int, subprocesses: bool = False, gil: bool = False
+    ) -> None:
+        """`gil`: only the samples that hold the GIL (Python at work), not threads waiting."""
         self.directory, self.pid = directory, pid
         self.options = ["--rate", str(rate), *(["--subprocesses"] if subprocesses else [])]
+        self.options += ["--gil"] if gil else []
         self.process: subprocess.Popen | None = None
 
     def start(self, phase: str) -> None:
         """Writes the collapsed stacks of the phase to `directory`/<phase>.txt."""
         if self.directory is None:
             return
-        executable = Path(sys.executable).parent / "py-spy"
-        command = [str(executable), "record", "--pid", str(self.pid), *self.options]
+        command = [py_spy_executable(), "record", "--pid", str(self.pid), *self.options]
         self.process = subprocess.Popen(
             [*command, "--format", "raw", "--output", str(self.directory / f"{phase}.txt")],
             stdin=subprocess.DEVNULL,

@@ -9,12 +9,12 @@ same generator is used for every server, so the ratios compare like with like.
     python bench/_loadgen.py --port 8000 --path '/v1/catalysts?limit=50' \
         --header 'Authorization: Bearer obs_...' --connections 64 --warmup 2 --duration 10
 
-Prints one JSON object on stdout: requests and bytes counted in the measured window (responses
-completed within it), their latencies in microseconds (percentiles), statuses, errors, and the
-CPU time spent during the window by this process, by the process trees given with
-`--watch LABEL=PID` (a server and its workers), by the processes whose command line holds
-TEXT with `--watch-cmdline LABEL=TEXT` (e.g. the PostgreSQL backends of one database: their
-process title names it) and by the whole machine (/proc/stat).
+Prints one JSON object on stdout: the measured window (its wall-clock start and end), the
+requests and bytes counted in it (responses completed within it), their latencies in
+microseconds (percentiles), statuses, errors, and the CPU time spent during the window by this
+process, by the process trees given with `--watch LABEL=PID` (a server and its workers), by the
+processes whose command line holds TEXT with `--watch-cmdline LABEL=TEXT` (e.g. the PostgreSQL
+backends of one database: their process title names it) and by the whole machine (/proc/stat).
 """
 
 from __future__ import annotations
@@ -216,11 +216,13 @@ async def run(args: argparse.Namespace) -> dict:
     cpu_before = cpu_sample(trees, commands)
     state.phase = MEASURE
     usage_before = resource.getrusage(resource.RUSAGE_SELF)
+    window_started = time.time()
     started = perf_ns()
     await asyncio.sleep(args.duration)
     state.all_closed = loop.create_future()
     state.phase = STOPPING
     elapsed = (perf_ns() - started) / 1e9
+    window_ended = time.time()
     usage_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu_after = cpu_sample(trees, commands)
     if state.open:
@@ -243,6 +245,8 @@ async def run(args: argparse.Namespace) -> dict:
         "path": args.path,
         "connections": args.connections,
         "seconds": elapsed,
+        # The measured window in wall-clock time (Unix seconds): to tell what else ran during it.
+        "window": [window_started, window_ended],
         "requests": len(latencies),
         "warmup_requests": state.warmup_requests,
         "bytes": state.bytes,
