@@ -8,8 +8,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from services.core.config import Settings
 from services.core.db import create_engine, create_session_factory, session_scope
+from services.core.jobs.lifecycle import FINISHED
 from services.core.jobs.models import AggregationJob
-from services.core.jobs.service import FINISHED, request_job
+from services.core.jobs.service import request_job
 from services.core.snapshots.service import any_published
 from services.worker.context import TaskContext
 from services.worker.inline import InlineRunner

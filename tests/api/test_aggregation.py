@@ -233,13 +233,13 @@ async def test_cancelling_a_queued_job(app, client, staff):
 
 async def test_a_failing_job_is_retried_then_failed_with_its_error(app, client, staff, monkeypatch):
     from services.core.aggregation import run as aggregation_run
-    from services.worker.tasks import aggregate as aggregate_task
+    from services.core.jobs import lifecycle
 
     def broken(*_):
         raise RuntimeError("scoring exploded")
 
     monkeypatch.setattr(aggregation_run, "score_all", broken)
-    monkeypatch.setattr(aggregate_task, "RETRY_DELAYS_SECONDS", (0,))
+    monkeypatch.setattr(lifecycle, "RETRY_DELAYS_SECONDS", (0,))
     job = (await client.post("/v1/aggregation-jobs", json={"as_of": AS_OF}, headers=staff)).json()
     await app.state.jobs.drain()
     failed = (await client.get(f"/v1/aggregation-jobs/{job['id']}", headers=staff)).json()
@@ -313,13 +313,13 @@ async def test_cancelling_a_running_job_stops_it_at_its_next_checkpoint(app, cli
 
 async def test_a_failed_job_is_announced_to_subscribers(app, client, staff, monkeypatch):
     from services.core.aggregation import run as aggregation_run
-    from services.worker.tasks import aggregate as aggregate_task
+    from services.core.jobs import lifecycle
 
     def broken(*_):
         raise RuntimeError("scoring exploded")
 
     monkeypatch.setattr(aggregation_run, "score_all", broken)
-    monkeypatch.setattr(aggregate_task, "RETRY_DELAYS_SECONDS", (0,))
+    monkeypatch.setattr(lifecycle, "RETRY_DELAYS_SECONDS", (0,))
     await client.post(
         "/v1/webhooks",
         json={"url": "https://93.184.216.34/hooks", "events": ["aggregation_job.failed"]},

@@ -207,8 +207,8 @@ async def test_a_preview_publishes_no_snapshot_and_announces_nothing(app, client
 async def test_a_failing_preview_is_retried_then_failed_without_a_webhook(
     app, client, staff, world, monkeypatch
 ):
+    from services.core.jobs import lifecycle
     from services.core.previews import run as preview_run
-    from services.worker.tasks import preview as preview_task
 
     def broken(*_):
         raise RuntimeError("scoring exploded")
@@ -219,7 +219,7 @@ async def test_a_failing_preview_is_retried_then_failed_without_a_webhook(
         headers=staff,
     )
     monkeypatch.setattr(preview_run, "score_all", broken)
-    monkeypatch.setattr(preview_task, "RETRY_DELAYS_SECONDS", (0,))
+    monkeypatch.setattr(lifecycle, "RETRY_DELAYS_SECONDS", (0,))
     preview = await _preview(app, client, staff, {"mc_draws": 10})
     assert preview["status"] == "failed" and "scoring exploded" in preview["error"]
     assert preview["attempts"] == app.state.settings.job_max_tries

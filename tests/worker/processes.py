@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 FAULTS = """
 import sys, time
 from services.core.aggregation import run as aggregation_run
-from services.worker.tasks import aggregate as aggregate_task
+from services.core.jobs import lifecycle
 original = aggregation_run.score_all
 grace = None
 def slow_by(seconds):
@@ -39,7 +39,7 @@ for fault in filter(None, sys.argv[1].split(",")):
         aggregation_run.score_all = slow_by(float(value or 30))
     elif name == "broken":
         aggregation_run.score_all = broken
-        aggregate_task.RETRY_DELAYS_SECONDS = (0,)
+        lifecycle.RETRY_DELAYS_SECONDS = (0,)
     elif name == "grace":
         grace = float(value)
     elif name != "none":

@@ -7,28 +7,24 @@ outbox in the same transaction that creates it, so no job is ever lost between t
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.clock import utcnow
-from services.core.errors import Conflict, NotFound
+from services.core.errors import NotFound
+from services.core.jobs import lifecycle
+from services.core.jobs.lifecycle import ACTIVE, JobKind
+from services.core.jobs.lifecycle import FINISHED as FINISHED  # the aggregation still reads it here
 from services.core.jobs.models import AggregationJob
 from services.core.methodology.service import latest_version, require_methodology
 from services.core.outbox.service import enqueue
 from services.core.pagination import page_of, paginate
-from services.core.vocabularies import JobStatus
 
 AGGREGATE_TASK = "aggregate"
-ACTIVE = (JobStatus.queued, JobStatus.running)
-FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+AGGREGATION = JobKind(task=AGGREGATE_TASK, model=AggregationJob, noun="aggregation job")
 
 
 def parameters_key(as_of: date | None, methodology_version: int) -> str:
     return f"{as_of.isoformat() if as_of else 'today'}|{methodology_version}"
-
-
-def queue_job_key(job_id: uuid.UUID, attempt: int = 0) -> str:
-    return f"aggregate:{job_id}:{attempt}"
 
 
 async def request_job(
@@ -62,7 +58,7 @@ async def request_job(
     )
     session.add(job)
     await session.flush()
-    await enqueue(session, AGGREGATE_TASK, [str(job.id)], queue_job_key(job.id))
+    await enqueue(session, AGGREGATE_TASK, [str(job.id)], AGGREGATION.queue_key(job.id))
     return job, True
 
 
@@ -84,33 +80,16 @@ async def list_jobs(session: AsyncSession, *, status: str | None, cursor: str | 
 
 async def cancel_job(session: AsyncSession, job: AggregationJob) -> AggregationJob:
     """A queued job is cancelled at once; a running one stops at its next checkpoint."""
-    if job.status in FINISHED:
-        raise Conflict(f"The job is already {job.status}.")
-    job.cancel_requested = True
-    if job.status == JobStatus.queued:
-        job.status = JobStatus.cancelled
-        job.finished_at = utcnow()
+    lifecycle.request_cancel(job, "job")
     await session.flush()
     return job
 
 
 async def set_progress(session: AsyncSession, job_id: uuid.UUID, stage: str, progress: float) -> bool:
     """Record progress; returns False when staff asked to cancel the job."""
-    now = utcnow()
-    await session.execute(
-        update(AggregationJob)
-        .where(AggregationJob.id == job_id)
-        .values(stage=stage, progress=progress, heartbeat_at=now)
-    )
-    cancel = await session.scalar(select(AggregationJob.cancel_requested).where(AggregationJob.id == job_id))
-    return not cancel
+    return await lifecycle.set_progress(session, AGGREGATION, job_id, stage, progress)
 
 
 async def stale_jobs(session: AsyncSession, older_than: datetime) -> list[AggregationJob]:
     """Active jobs that nothing has touched since `older_than`: their queue entry may be lost."""
-    statement = select(AggregationJob).where(
-        AggregationJob.status.in_(ACTIVE),
-        AggregationJob.created_at < older_than,
-        (AggregationJob.heartbeat_at.is_(None)) | (AggregationJob.heartbeat_at < older_than),
-    )
-    return list((await session.scalars(statement)).all())
+    return await lifecycle.stale_records(session, AGGREGATION, older_than)

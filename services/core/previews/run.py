@@ -18,19 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.core.aggregation.loader import load_input
 from services.core.clock import utcnow
 from services.core.db import driver_connection, session_scope, uses_postgresql
+from services.core.jobs import lifecycle
+from services.core.jobs.lifecycle import FINISHED
 from services.core.previews.models import Preview, PreviewScore
-from services.core.previews.service import FINISHED, set_progress
+from services.core.previews.service import PREVIEW
 from services.core.scoring.config import MethodologyConfig
 from services.core.scoring.pipeline import score_all
 from services.core.snapshots.identity import row_sort_key
 from services.core.snapshots.models import SCORE_FIELDS, SnapshotScore
-from services.core.vocabularies import JobStatus
 
 logger = logging.getLogger("observatoire.previews")
-
-
-class PreviewCancelled(Exception):
-    pass
 
 
 async def _start(factory: async_sessionmaker[AsyncSession], preview_id: uuid.UUID) -> Preview | None:
@@ -40,30 +37,10 @@ async def _start(factory: async_sessionmaker[AsyncSession], preview_id: uuid.UUI
         if preview is None or preview.status in FINISHED or preview.expires_at <= utcnow():
             return None
         if preview.cancel_requested:
-            _finish(preview, JobStatus.cancelled)
+            lifecycle.mark_cancelled(preview)
             return None
-        now = utcnow()
-        preview.status = JobStatus.running
-        preview.started_at = preview.started_at or now
-        preview.heartbeat_at = now
-        preview.attempts += 1
-        preview.stage = "starting"
+        lifecycle.mark_running(preview)
         return preview
-
-
-def _finish(preview: Preview, status: JobStatus) -> None:
-    preview.status = status
-    preview.finished_at = utcnow()
-    if status == JobStatus.succeeded:
-        preview.progress = 1.0
-        preview.stage = "stored"
-        preview.error = None
-
-
-async def _checkpoint(factory, preview_id: uuid.UUID, stage: str, progress: float) -> None:
-    async with session_scope(factory) as session:
-        if not await set_progress(session, preview_id, stage, progress):
-            raise PreviewCancelled
 
 
 async def run_preview(factory: async_sessionmaker[AsyncSession], preview_id: uuid.UUID) -> bool:
@@ -73,12 +50,8 @@ async def run_preview(factory: async_sessionmaker[AsyncSession], preview_id: uui
         return False
     try:
         await _compute_and_store(factory, preview)
-    except PreviewCancelled:
-        async with session_scope(factory) as session:
-            cancelled = await session.get(Preview, preview_id)
-            if cancelled is not None:
-                _finish(cancelled, JobStatus.cancelled)
-        logger.info("preview %s cancelled", preview_id)
+    except lifecycle.Cancelled:
+        await lifecycle.record_cancelled(factory, PREVIEW, preview_id)
         return False
     return True
 
@@ -95,25 +68,25 @@ async def _snapshot_alliances(factory, snapshot_id: uuid.UUID) -> frozenset[str]
 
 async def _compute_and_store(factory, preview: Preview) -> None:
     config = MethodologyConfig.model_validate(preview.config)
-    await _checkpoint(factory, preview.id, "loading", 0.05)
+    await lifecycle.checkpoint(factory, PREVIEW, preview.id, "loading", 0.05)
     alliances = await _snapshot_alliances(factory, preview.snapshot_id)
     # The configuration's own hash seeds the uncertainty band, as it would a snapshot's: with
     # the snapshot's configuration, the draws, and so every band, are the snapshot's.
     loaded = await load_input(
         factory, preview.as_of, preview.knowledge_cutoff, config, preview.config_hash, alliances
     )
-    await _checkpoint(factory, preview.id, "scoring", 0.4)
+    await lifecycle.checkpoint(factory, PREVIEW, preview.id, "scoring", 0.4)
     started = time.perf_counter()
     result = await asyncio.to_thread(score_all, loaded.scoring, config)
     rows = sorted(result.rows, key=row_sort_key)
     logger.info("preview %s scored in %.3f s", preview.id, time.perf_counter() - started)
-    await _checkpoint(factory, preview.id, "storing", 0.8)
+    await lifecycle.checkpoint(factory, PREVIEW, preview.id, "storing", 0.8)
     async with session_scope(factory) as session:
         running = await session.get(Preview, preview.id, with_for_update=True)
         if running is None or running.status in FINISHED:
             return
         if running.cancel_requested:
-            raise PreviewCancelled
+            raise lifecycle.Cancelled
         # A re-run replaces what an interrupted run may have left (it committed nothing, but
         # a run is never assumed to be the first).
         await session.execute(delete(PreviewScore.__table__).where(PreviewScore.preview_id == preview.id))
@@ -124,7 +97,7 @@ async def _compute_and_store(factory, preview: Preview) -> None:
             "indicators_without_recent_value": result.diagnostics.get("indicators_without_recent_value", 0),
         }
         running.input_watermark = loaded.watermark
-        _finish(running, JobStatus.succeeded)
+        lifecycle.mark_succeeded(running, stage="stored")
     logger.info("preview %s stored (%d rows)", preview.id, len(rows))
 
 
@@ -153,5 +126,4 @@ async def fail_preview(factory: async_sessionmaker[AsyncSession], preview_id: uu
         preview = await session.get(Preview, preview_id)
         if preview is None or preview.status in FINISHED:
             return
-        preview.error = error[:4000]
-        _finish(preview, JobStatus.failed)
+        lifecycle.mark_failed(preview, error)

@@ -8,11 +8,13 @@ snapshot, never announces anything to subscribers, and is deleted 7 days after i
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.clock import utcnow
 from services.core.errors import Conflict, NotFound
+from services.core.jobs import lifecycle
+from services.core.jobs.lifecycle import ACTIVE, JobKind
 from services.core.outbox.service import enqueue
 from services.core.pagination import INTEGER_CURSOR
 from services.core.previews.models import Preview, PreviewScore
@@ -24,14 +26,9 @@ from services.core.snapshots.service import compared, get_snapshot_id, score_row
 from services.core.vocabularies import JobStatus
 
 PREVIEW_TASK = "preview"
+PREVIEW = JobKind(task=PREVIEW_TASK, model=Preview, noun="preview")
 KEPT_FOR = timedelta(days=7)
-ACTIVE = (JobStatus.queued, JobStatus.running)
-FINISHED = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 NOT_FOUND = "No preview with this id (previews are kept 7 days)."
-
-
-def queue_job_key(preview_id: uuid.UUID, attempt: int = 0) -> str:
-    return f"preview:{preview_id}:{attempt}"
 
 
 async def request_preview(
@@ -72,7 +69,7 @@ async def request_preview(
     )
     session.add(preview)
     await session.flush()
-    await enqueue(session, PREVIEW_TASK, [str(preview.id)], queue_job_key(preview.id))
+    await enqueue(session, PREVIEW_TASK, [str(preview.id)], PREVIEW.queue_key(preview.id))
     return preview, True
 
 
@@ -85,12 +82,7 @@ async def get_preview(session: AsyncSession, preview_id: uuid.UUID) -> Preview:
 
 async def cancel_preview(session: AsyncSession, preview: Preview) -> Preview:
     """A queued preview is cancelled at once; a running one stops at its next checkpoint."""
-    if preview.status in FINISHED:
-        raise Conflict(f"The preview is already {preview.status}.")
-    preview.cancel_requested = True
-    if preview.status == JobStatus.queued:
-        preview.status = JobStatus.cancelled
-        preview.finished_at = utcnow()
+    lifecycle.request_cancel(preview, "preview")
     await session.flush()
     return preview
 
@@ -152,17 +144,6 @@ async def compare(
     return items[start : start + limit], next_cursor
 
 
-async def set_progress(session: AsyncSession, preview_id: uuid.UUID, stage: str, progress: float) -> bool:
-    """Record progress; returns False when staff asked to cancel the preview (or it is gone)."""
-    await session.execute(
-        update(Preview)
-        .where(Preview.id == preview_id)
-        .values(stage=stage, progress=progress, heartbeat_at=utcnow())
-    )
-    cancel = await session.scalar(select(Preview.cancel_requested).where(Preview.id == preview_id))
-    return cancel is False
-
-
 async def purge_expired(session: AsyncSession) -> int:
     """Delete the previews past their 7 days, and their scores; returns how many went."""
     previews, scores = Preview.__table__, PreviewScore.__table__
@@ -174,10 +155,4 @@ async def purge_expired(session: AsyncSession) -> int:
 
 async def stale_previews(session: AsyncSession, older_than: datetime) -> list[Preview]:
     """Active previews that nothing has touched since `older_than`: their queue entry may be lost."""
-    statement = select(Preview).where(
-        Preview.status.in_(ACTIVE),
-        Preview.created_at < older_than,
-        Preview.expires_at > utcnow(),
-        (Preview.heartbeat_at.is_(None)) | (Preview.heartbeat_at < older_than),
-    )
-    return list((await session.scalars(statement)).all())
+    return await lifecycle.stale_records(session, PREVIEW, older_than, Preview.expires_at > utcnow())
