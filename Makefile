@@ -74,4 +74,4 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .hypothesis .mypy_cache
