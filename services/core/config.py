@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.core.outbox.cron import parse_cron
+
 DEFAULT_SQLITE_PATH = Path("var") / "observatoire.db"
 # Where `npm run build` in services/web writes the dashboard, found from this file rather than
 # from the working directory, so that `serve` started from anywhere finds it.
@@ -76,7 +78,8 @@ class Settings(BaseSettings):
     )
     # Jobs and the worker.
     aggregation_cron: str | None = Field(
-        default=None, description="Cron expression (5 fields, UTC) of scheduled aggregations."
+        default=None,
+        description="Cron expression (5 fields, always UTC) of scheduled aggregations; unset, none.",
     )
     job_timeout_seconds: int = 1800
     aggregation_explanations: bool = Field(
@@ -89,6 +92,14 @@ class Settings(BaseSettings):
     # Webhooks.
     webhook_allow_private: bool = False
     webhook_timeout_seconds: float = 10.0
+
+    @field_validator("aggregation_cron")
+    @classmethod
+    def _parse_cron(cls, value: str | None) -> str | None:
+        # Refused at start-up, in every process, rather than by a relay loop later on.
+        if value is None or not value.strip():
+            return None
+        return parse_cron(value).expression
 
     @field_validator("cors_origins", mode="before")
     @classmethod

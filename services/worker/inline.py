@@ -14,7 +14,6 @@ from services.core.clock import utcnow
 from services.core.db import session_scope
 from services.core.outbox.service import enqueue
 from services.worker.context import TaskContext
-from services.worker.cron import parse_cron
 from services.worker.registry import TASKS
 from services.worker.relay_loop import RelayLoop
 
@@ -36,10 +35,7 @@ class _Running:
 class InlineRunner:
     def __init__(self, context: TaskContext) -> None:
         self.context = context
-        schedule = (
-            parse_cron(context.settings.aggregation_cron) if context.settings.aggregation_cron else None
-        )
-        self.relay = RelayLoop(context, self.dispatch, schedule)
+        self.relay = RelayLoop(context, self.dispatch)
         self._running: dict[str, _Running] = {}
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_TASKS)
 

@@ -1,4 +1,5 @@
-"""The loop that keeps the outbox flowing, in the API process and in every worker."""
+"""The loop that keeps the outbox flowing, in the API process and in every worker, and fires
+the aggregation schedule (in UTC), whichever of them gets to an instant first."""
 
 import asyncio
 import contextlib
@@ -6,15 +7,15 @@ import logging
 from datetime import datetime
 
 from services.core.clock import utcnow
+from services.core.outbox.cron import parse_cron
 from services.worker.context import Dispatch, TaskContext
-from services.worker.cron import CronSchedule
 from services.worker.tasks.relay import (
     purge_expired_previews,
     relay_outbox,
     requeue_stale_jobs,
     requeue_stale_previews,
 )
-from services.worker.tasks.schedule import scheduled_aggregation
+from services.worker.tasks.schedule import fire_scheduled_aggregation
 
 logger = logging.getLogger("observatoire.relay")
 
@@ -22,15 +23,16 @@ STALE_CHECK_EVERY = 60  # iterations
 
 
 class RelayLoop:
-    def __init__(
-        self, context: TaskContext, dispatch: Dispatch, schedule: CronSchedule | None = None
-    ) -> None:
+    def __init__(self, context: TaskContext, dispatch: Dispatch) -> None:
         self.context = context
         self.dispatch = dispatch
-        self.schedule = schedule
+        expression = context.settings.aggregation_cron
+        self.schedule = parse_cron(expression) if expression else None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
-        self._next_run: datetime | None = schedule.next_after(utcnow()) if schedule else None
+        self._watching_since = utcnow()
+        # The newest instant known to have fired (here or elsewhere): no need to ask again.
+        self._fired_up_to: datetime | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
@@ -46,15 +48,25 @@ class RelayLoop:
                 await self._task
 
     async def run_once(self, iteration: int = 0) -> None:
-        if self.schedule is not None and self._next_run is not None and utcnow() >= self._next_run:
-            self._next_run = self.schedule.next_after(utcnow())
-            job_id = await scheduled_aggregation(self.context)
-            logger.info("scheduled aggregation job %s requested", job_id)
+        if self.schedule is not None:
+            try:
+                await self._fire_schedule()
+            except Exception:  # the database may be down: the instant fires once it is back
+                logger.exception("scheduled aggregation could not be requested")
         await relay_outbox(self.context, self.dispatch)
         if iteration % STALE_CHECK_EVERY == 0:
             await requeue_stale_jobs(self.context)
             await requeue_stale_previews(self.context)
             await purge_expired_previews(self.context)
+
+    async def _fire_schedule(self) -> None:
+        due = self.schedule.latest_at_or_before(utcnow())
+        if self._fired_up_to is not None and due <= self._fired_up_to:
+            return
+        job_id = await fire_scheduled_aggregation(self.context, due, self._watching_since)
+        self._fired_up_to = due
+        if job_id is not None:
+            logger.info("scheduled aggregation job %s requested for %s", job_id, due.isoformat())
 
     async def _run(self) -> None:
         iteration = 0

@@ -1,9 +1,9 @@
-"""The arq worker (`observatoire worker`): the task functions, the schedule, start and stop."""
+"""The arq worker (`observatoire worker`): the task functions, start and stop. The aggregation
+schedule fires in its relay loop, as in every API process."""
 
 import asyncio
 import logging
 
-from arq import cron
 from arq.worker import func
 
 from services.core.config import get_settings
@@ -11,11 +11,9 @@ from services.core.db import create_engine, create_session_factory
 from services.core.logs import bound_context, configure_logging
 from services.worker import arq_queue
 from services.worker.context import TaskContext
-from services.worker.cron import parse_cron
 from services.worker.registry import TASKS
 from services.worker.relay_loop import RelayLoop
 from services.worker.supervisor import WorkerSupervisor
-from services.worker.tasks.schedule import scheduled_aggregation
 
 logger = logging.getLogger("observatoire.worker")
 settings = get_settings()
@@ -50,31 +48,8 @@ def _task(name: str):
     return func(run, name=name, timeout=settings.job_timeout_seconds, max_tries=5)
 
 
-async def _scheduled(ctx: dict) -> str:
-    return await scheduled_aggregation(ctx["context"])
-
-
-def _cron_jobs() -> list:
-    if not settings.aggregation_cron:
-        return []
-    schedule = parse_cron(settings.aggregation_cron)
-    return [
-        cron(
-            _scheduled,
-            name="scheduled_aggregation",
-            minute=set(schedule.minute),
-            hour=set(schedule.hour),
-            day=set(schedule.day),
-            month=set(schedule.month),
-            weekday=set(schedule.weekday),
-            unique=True,
-        )
-    ]
-
-
 class WorkerSettings:
     functions = [_task(name) for name in TASKS]
-    cron_jobs = _cron_jobs()
     on_startup = startup
     on_shutdown = shutdown
     redis_settings = arq_queue.redis_settings(settings.redis_url) if settings.redis_url else None

@@ -1,3 +1,4 @@
+import uuid
 from datetime import datetime
 
 from sqlalchemy import JSON, Column, Index
@@ -32,3 +33,17 @@ class OutboxMessage(SQLModel, table=True):
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=2000)
+
+
+class ScheduledRun(SQLModel, table=True):
+    """An instant of the aggregation schedule that fired, and the job it requested.
+
+    Every relay loop (each API process, each worker, each replica) watches the schedule; the
+    primary key, one per instant, is what makes exactly one of them request the job."""
+
+    __tablename__ = "scheduled_runs"
+
+    job_key: str = Field(primary_key=True, max_length=64)  # scheduled:<ISO instant>
+    instant: datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    job_id: uuid.UUID | None = None
+    created_at: datetime = created_at_field()
