@@ -205,3 +205,33 @@ def test_an_explanation_changes_nothing_in_the_rows():
     assert score_all(explained(inputs), config).rows == score_all(inputs, config).rows
     assert score_all(inputs, config).explanations == []
     assert K == 1000  # the instant of the recorded_at above
+
+
+def test_the_earlier_side_of_an_alliance_that_did_not_count_a_year_before():
+    # The case of test_no_trend_for_an_alliance_that_did_not_count_a_year_before: one value
+    # each for the year ending T − 400, a0 started at T − 100, a1 at T − 365 to the day.
+    indicators = [plain(0), plain(1)]
+    observations = [obs(0, T - 400, 50.0), obs(1, T - 400, 80.0)]
+    inputs = build(
+        indicators, observations, groups=[("all", None, [0, 1])], dates=[(T - 100, None), (T - 365, None)]
+    )
+    result = score_all(explained(inputs), NO_NOISE)
+    a0 = explanation(result, subject_id="a0")
+    # At T a0 counts: its value 50 is its score and all of it.
+    assert (a0["score"], [entry["contribution"] for entry in a0["indicators"]]) == (50.0, [50.0])
+    # At T − 365 it had not started: no score, no coverage, nothing selected, and why.
+    assert a0["previous"] == {
+        "as_of": day(T - 365),
+        "score": None,
+        "coverage": None,
+        "flags": ["not_active_at_as_of"],
+        "indicators": [],
+    }
+    # a1 counts on both sides: the same value, 80 − 80 = 0.
+    previous = explanation(result, subject_id="a1")["previous"]
+    assert (previous["score"], previous["coverage"], previous["flags"]) == (80.0, 1.0, [])
+    assert [entry["observation"]["id"] for entry in previous["indicators"]] == ["o2"]
+    assert [entry["contribution"] for entry in previous["indicators"]] == [80.0]
+    # The group lists both at T, where both count.
+    group = explanation(result, "all", None)
+    assert [(e["alliance_id"], e["counted"]) for e in group["alliances"]] == [("a0", True), ("a1", True)]

@@ -8,7 +8,16 @@ from hypothesis import given
 from services.core.scoring.config import AXES
 from services.core.scoring.pipeline import score_all
 from tests.unit.test_explanation_known_answers import explained
-from tests.unit.test_scoring_properties import PROPERTY, K, configs, scenarios, to_input
+from tests.unit.test_scoring_properties import (
+    PROPERTY,
+    K,
+    configs,
+    counted_a_year_before,
+    dated_scenarios,
+    scenarios,
+    to_input,
+    with_dates,
+)
 
 
 def _alliance_axes(scenario, config):
@@ -69,3 +78,32 @@ def test_an_explanation_never_cites_a_revision_recorded_after_k(scenario, config
                     assert recorded[int(entry["observation"]["id"][1:])] <= K
                 else:
                     assert entry["reason"] is not None
+
+
+@PROPERTY
+@given(dated_scenarios(), configs)
+def test_the_earlier_side_of_an_alliance_that_did_not_count_then_is_empty(dated, config):
+    scenario, dates = dated
+    undated = {
+        (kind, subject): documents
+        for kind, subject, documents in score_all(explained(to_input(scenario)), config).explanations
+    }
+    counted = counted_a_year_before(dates)
+    result = score_all(explained(with_dates(to_input(scenario), dates)), config)
+    rows = {(r["subject_id"], r["axis"]): r for r in result.rows if r["subject_type"] == "alliance"}
+    for kind, subject, documents in result.explanations:
+        if kind != "alliance" or counted[int(subject[1:])]:
+            # Groups are explained at T only; an alliance that counted then is unchanged.
+            assert documents == undated[(kind, subject)]
+            continue
+        for axis_name, document, before in zip(AXES, documents, undated[(kind, subject)], strict=True):
+            axis, axis_before = orjson.loads(document), orjson.loads(before)
+            assert {**axis, "previous": None} == {**axis_before, "previous": None}
+            assert axis["previous"] == {
+                "as_of": axis_before["previous"]["as_of"],
+                "score": None,
+                "coverage": None,
+                "flags": ["not_active_at_as_of"],
+                "indicators": [],
+            }
+            assert rows[(subject, axis_name)]["delta_1y"] is None

@@ -13,7 +13,15 @@ import pytest
 
 from services.core.scoring.config import MethodologyConfig
 from services.core.scoring.normalise import MEASURE_CODES, IndicatorRules, normalise
-from services.core.scoring.pipeline import Groups, Observations, ScoringInput, ScoringResult, score_all
+from services.core.scoring.pipeline import (
+    OPEN_END,
+    OPEN_START,
+    Groups,
+    Observations,
+    ScoringInput,
+    ScoringResult,
+    score_all,
+)
 
 T = 20_000
 K = 1_000
@@ -82,7 +90,9 @@ def build(
     as_of: int = T,
     known_at: int = K,
     seed: int = 7,
+    dates: list[tuple[int | None, int | None]] | None = None,
 ) -> ScoringInput:
+    """`dates`: each alliance's (started_on, ended_on) in days, None for no date."""
     if n_alliances is None:
         n_alliances = 1 + max((ind["alliance"] for ind in indicators), default=0)
 
@@ -131,6 +141,12 @@ def build(
         as_of=as_of,
         known_at=known_at,
         seed=seed,
+        alliance_started=None
+        if dates is None
+        else np.array([OPEN_START if start is None else start for start, _ in dates], dtype=np.int64),
+        alliance_ended=None
+        if dates is None
+        else np.array([OPEN_END if end is None else end for _, end in dates], dtype=np.int64),
     )
 
 
@@ -444,6 +460,43 @@ def test_delta_1y_is_null_when_the_current_side_is_null():
     result = score_all(build([plain()], [obs(0, T - 1200, 50.0)]), NO_NOISE)
     assert row(result)["score"] is None
     assert row(result)["delta_1y"] is None
+
+
+def test_no_trend_for_an_alliance_that_did_not_count_a_year_before():
+    # T − 365 = 19635. Each alliance has one indicator with one value, 50 for a0 and 80 for a1,
+    # for the year ending T − 400: within 1095 days of T (400) and of T − 365 (35), so the same
+    # value is selected on both sides.
+    # a0 started at T − 100, after T − 365: it does not count then. Its earlier side is null, so
+    # its delta is null (not 50 − 50 = 0, as if it had been scored then).
+    # a1 started at T − 365 to the day: it counts then, 80 − 80 = 0.
+    # group: at T (50 + 80)/2 = 65; at T − 365 a1 alone, 80; delta 65 − 80 = −15.
+    indicators = [plain(0), plain(1)]
+    observations = [obs(0, T - 400, 50.0), obs(1, T - 400, 80.0)]
+    dates = [(T - 100, None), (T - 365, T + 10)]
+    inputs = build(indicators, observations, groups=[("all", None, [0, 1])], dates=dates)
+    result = score_all(inputs, NO_NOISE)
+    a0 = row(result, subject_id="a0")
+    assert (a0["score"], a0["coverage"], a0["flags"], a0["delta_1y"]) == (50.0, 1.0, [], None)
+    a1 = row(result, subject_id="a1")
+    assert (a1["score"], a1["delta_1y"]) == (80.0, 0.0)
+    group = row(result, subject_type="all", subject_id=None)
+    assert (group["score"], group["n_scored"], group["delta_1y"]) == (65.0, 2, -15.0)
+    # The axes a0 does not measure stay not measured, without a trend.
+    assert row(result, "trust", subject_id="a0")["flags"] == ["not_measured"]
+    assert row(result, "trust", subject_id="a0")["delta_1y"] is None
+
+    # Started one day later, a1 does not count at T − 365 either: the group has no earlier
+    # side, and no trend.
+    later = build(indicators, observations, groups=[("all", None, [0, 1])], dates=[dates[0], (T - 364, None)])
+    result = score_all(later, NO_NOISE)
+    assert row(result, subject_id="a1")["delta_1y"] is None
+    group = row(result, subject_type="all", subject_id=None)
+    assert (group["score"], group["delta_1y"]) == (65.0, None)
+
+    # Without dates both count on both sides, as before: 50 − 50 = 0 and 65 − 65 = 0.
+    undated = score_all(build(indicators, observations, groups=[("all", None, [0, 1])]), NO_NOISE)
+    assert row(undated, subject_id="a0")["delta_1y"] == 0.0
+    assert row(undated, subject_type="all", subject_id=None)["delta_1y"] == 0.0
 
 
 # ------------------------------------------------------------------- 5. uncertainty band

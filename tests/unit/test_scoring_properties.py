@@ -474,3 +474,61 @@ def test_the_same_input_gives_the_same_rows_and_content_hash(scenario, config, s
     shuffled = run(scenario, config, shuffle_seed=shuffle_seed)
     assert first == again == shuffled
     assert content_hash(first) == content_hash(again) == content_hash(shuffled)
+
+
+# ------------------------------------------------------------------ trend and alliance dates
+LAG = MethodologyConfig().trend_lag_days
+
+
+@st.composite
+def dated_scenarios(draw) -> tuple[Scenario, list[tuple[int | None, int | None]]]:
+    """A scenario and each alliance's (started_on, ended_on): the alliances scored count at T
+    (started by T, not ended before it), some of them not yet a year before, or only just."""
+    scenario = draw(scenarios())
+    start = st.none() | st.integers(T - 3 * LAG, T) | st.sampled_from([T - LAG - 1, T - LAG, T - LAG + 1, T])
+    end = st.none() | st.integers(T, T + 2 * LAG) | st.just(T)
+    dates = draw(
+        st.lists(st.tuples(start, end), min_size=len(scenario.alliances), max_size=len(scenario.alliances))
+    )
+    return scenario, dates
+
+
+def with_dates(inputs: ScoringInput, dates: list[tuple[int | None, int | None]]) -> ScoringInput:
+    return replace(
+        inputs,
+        alliance_started=np.array([T - 10 * LAG if s is None else s for s, _ in dates], dtype=np.int64),
+        alliance_ended=np.array([T + 10 * LAG if e is None else e for _, e in dates], dtype=np.int64),
+    )
+
+
+def counted_a_year_before(dates) -> list[bool]:
+    earlier = T - LAG
+    return [(s is None or s <= earlier) and (e is None or e >= earlier) for s, e in dates]
+
+
+@PROPERTY
+@given(dated_scenarios(), configs)
+def test_an_alliance_that_did_not_count_a_year_before_has_no_trend(dated, config):
+    scenario, dates = dated
+    undated = score_all(to_input(scenario), config).rows
+    rows = score_all(with_dates(to_input(scenario), dates), config).rows
+    counted = counted_a_year_before(dates)
+    plain_rows, dated_rows = alliance_rows(undated), alliance_rows(rows)
+    assert plain_rows.keys() == dated_rows.keys()
+    for (alliance_id, axis), r in dated_rows.items():
+        before = plain_rows[(alliance_id, axis)]
+        # T's side is the same: the dates say only which alliances counted a year before.
+        assert {**r, "delta_1y": None} == {**before, "delta_1y": None}
+        if counted[int(alliance_id[1:])]:
+            assert r["delta_1y"] == before["delta_1y"]
+        else:
+            assert r["delta_1y"] is None
+    plain_groups, dated_groups = group_rows(undated), group_rows(rows)
+    for key, r in dated_groups.items():
+        before = plain_groups[key]
+        assert {**r, "delta_1y": None} == {**before, "delta_1y": None}
+        members = scenario.groups[key[0]]
+        if not any(counted[a] for a in members):
+            assert r["delta_1y"] is None
+        elif all(counted[a] for a in members):
+            assert r["delta_1y"] == before["delta_1y"]

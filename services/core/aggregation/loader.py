@@ -38,14 +38,14 @@ from services.core.organisations.models import Organisation
 from services.core.scoring.config import AXES, MethodologyConfig
 from services.core.scoring.explain import ExplanationInput
 from services.core.scoring.normalise import MEASURE_CODES, IndicatorRules
-from services.core.scoring.pipeline import Groups, Observations, ScoringInput
+from services.core.scoring.pipeline import OPEN_END, OPEN_START, Groups, Observations, ScoringInput
 from services.core.territories.models import Territory
 from services.core.vocabularies import Direction, IndicatorStatus
 
 AXIS_INDEX = {axis: index for index, axis in enumerate(AXES)}
 
-# An alliance counted at T: its id and territory.
-CountedAlliance = Row[uuid.UUID, str]
+# An alliance counted at T: its id, territory, start and end dates.
+CountedAlliance = Row[uuid.UUID, str, date | None, date | None]
 
 
 class Definition(NamedTuple):
@@ -82,6 +82,15 @@ def _nan(value: float | None) -> float:
     return np.nan if value is None else float(value)
 
 
+# The dates tell the trend's earlier side which alliances counted a year before (section 1).
+_ALLIANCE_COLUMNS = (
+    col(Alliance.id),
+    col(Alliance.territory_code),
+    col(Alliance.started_on),
+    col(Alliance.ended_on),
+)
+
+
 async def _counted_alliances(
     session: AsyncSession, as_of: date, known_at: datetime, only: frozenset[str] | None = None
 ) -> Sequence[CountedAlliance]:
@@ -89,14 +98,10 @@ async def _counted_alliances(
         # Exactly these alliances (a preview: its snapshot's), whatever their rows say now: their
         # dates may have been edited since. Filtered here rather than in SQL, where tens of
         # thousands of ids would exceed the drivers' limit on parameters.
-        everyone = (
-            await session.execute(
-                select(col(Alliance.id), col(Alliance.territory_code)).order_by(col(Alliance.id))
-            )
-        ).all()
+        everyone = (await session.execute(select(*_ALLIANCE_COLUMNS).order_by(col(Alliance.id)))).all()
         return [row for row in everyone if str(row.id) in only]
     statement = (
-        select(col(Alliance.id), col(Alliance.territory_code))
+        select(*_ALLIANCE_COLUMNS)
         .where(
             col(Alliance.created_at) <= known_at,
             or_(col(Alliance.deleted_at).is_(None), col(Alliance.deleted_at) > known_at),
@@ -338,6 +343,14 @@ async def load_input(
         known_at=instant_number(known_at),
         seed=seed,
         explanation=explanation,
+        alliance_started=np.array(
+            [OPEN_START if row.started_on is None else day_number(row.started_on) for row in alliances],
+            dtype=np.int64,
+        ),
+        alliance_ended=np.array(
+            [OPEN_END if row.ended_on is None else day_number(row.ended_on) for row in alliances],
+            dtype=np.int64,
+        ),
     )
     counts = {
         "alliances": len(alliances),

@@ -87,6 +87,7 @@ class Side:
     coverage: np.ndarray
     not_measured: np.ndarray
     insufficient: np.ndarray
+    alliance_counted: np.ndarray  # per alliance: whether it counts on this date (section 1)
 
 
 def missing_fields(rules: IndicatorRules, indicators: np.ndarray) -> list[list[str]]:
@@ -302,6 +303,10 @@ def explain_all(inputs: "ScoringInput", config: MethodologyConfig, axes: Sequenc
     }  # fmt: skip
     score, coverage, not_measured, insufficient = published["now"]
     score_before, coverage_before, not_measured_before, insufficient_before = published["before"]
+    counted_before = before.alliance_counted.tolist()
+    not_counted_before = orjson.dumps(
+        {"as_of": previous_as_of, "score": None, "coverage": None, "flags": [NOT_ACTIVE_AT_AS_OF]}
+    )
 
     explanations: list[Explanation] = []
     for a, alliance_id in enumerate(inputs.alliance_ids):
@@ -318,21 +323,25 @@ def explain_all(inputs: "ScoringInput", config: MethodologyConfig, axes: Sequenc
                     "flags": flags_of(not_measured[c], insufficient[c]),
                 }
             )
-            previous = orjson.dumps(
-                {
-                    "as_of": previous_as_of,
-                    "score": score_before[c],
-                    "coverage": coverage_before[c],
-                    "flags": flags_of(not_measured_before[c], insufficient_before[c]),
-                }
-            )
+            if counted_before[a]:
+                previous = orjson.dumps(
+                    {
+                        "as_of": previous_as_of,
+                        "score": score_before[c],
+                        "coverage": coverage_before[c],
+                        "flags": flags_of(not_measured_before[c], insufficient_before[c]),
+                    }
+                )
+                previous_entries = b",".join([before_entries[i] for i in members])
+            else:
+                # Not yet started (or already ended) then: not scored, so nothing was selected.
+                previous, previous_entries = not_counted_before, b""
             # The bytes orjson gives for the whole object: its members, then the entries.
             documents.append(
                 b"".join(
                     (
                         head[:-1], b',"indicators":[', b",".join([now_entries[i] for i in members]),
-                        b'],"previous":', previous[:-1], b',"indicators":[',
-                        b",".join([before_entries[i] for i in members]), b"]}}",
+                        b'],"previous":', previous[:-1], b',"indicators":[', previous_entries, b"]}}",
                     )
                 )
             )  # fmt: skip

@@ -24,6 +24,8 @@ from services.core.scoring.selection import select_rows, values_of
 
 N_AXES = len(AXES)
 DECIMALS = 6
+OPEN_START = np.iinfo(np.int64).min
+OPEN_END = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ class ScoringInput:
     seed: int
     # What explanations cite beyond the scoring arrays; None: the run explains nothing.
     explanation: ExplanationInput | None = None
+    # Each alliance's first and last day (days, parallel to alliance_ids; OPEN_START and
+    # OPEN_END for no date). The alliances given count at T, the caller chose them; at T − lag
+    # only those whose dates say so count (section 1), the others have no earlier side and no
+    # trend. None: every alliance counts at both dates.
+    alliance_started: np.ndarray | None = None
+    alliance_ended: np.ndarray | None = None
 
 
 @dataclass
@@ -83,8 +91,30 @@ def _published(values: np.ndarray) -> list[float | None]:
     return [None if value != value else round(value, DECIMALS) for value in values.tolist()]
 
 
+def alliances_counted_at(inputs: ScoringInput, as_of: int) -> np.ndarray:
+    """Per alliance, whether it counts at `as_of` by its dates: started by then, not ended before."""
+    if inputs.alliance_started is None or inputs.alliance_ended is None:
+        return np.ones(len(inputs.alliance_ids), dtype=bool)
+    return (inputs.alliance_started <= as_of) & (inputs.alliance_ended >= as_of)
+
+
+def _uncounted(scores: CellScores, counted_cells: np.ndarray) -> CellScores:
+    """The cells of alliances that do not count: no score, no coverage, no flag of their own."""
+    if counted_cells.all():
+        return scores
+    zero = np.zeros_like(scores.n_indicators)
+    return CellScores(
+        score=np.where(counted_cells, scores.score, np.nan),
+        coverage=np.where(counted_cells, scores.coverage, np.nan),
+        n_indicators=np.where(counted_cells, scores.n_indicators, zero),
+        n_scored=np.where(counted_cells, scores.n_scored, zero),
+        not_measured=scores.not_measured & counted_cells,
+        insufficient_coverage=scores.insufficient_coverage & counted_cells,
+    )
+
+
 def _axis_scores_at(
-    inputs: ScoringInput, config: MethodologyConfig, as_of: int, n_cells: int
+    inputs: ScoringInput, config: MethodologyConfig, as_of: int, n_cells: int, check_dates: bool = False
 ) -> tuple[np.ndarray, np.ndarray, CellScores, Side]:
     lookback = np.array([config.lookback_for(axis) for axis in AXES])[inputs.indicator_axis]
     obs = inputs.observations
@@ -102,6 +132,8 @@ def _axis_scores_at(
     indicator_scores = normalise(values_of(rows, obs.value), inputs.rules)
     cells = inputs.indicator_alliance * N_AXES + inputs.indicator_axis
     scores = cell_scores(cells, inputs.indicator_weight, indicator_scores, n_cells, config.coverage_threshold)
+    counted = alliances_counted_at(inputs, as_of) if check_dates else np.ones(n_cells // N_AXES, dtype=bool)
+    scores = _uncounted(scores, np.repeat(counted, N_AXES))
     side = Side(
         as_of=as_of,
         rows=rows,
@@ -110,6 +142,7 @@ def _axis_scores_at(
         coverage=scores.coverage,
         not_measured=scores.not_measured,
         insufficient=scores.insufficient_coverage,
+        alliance_counted=counted,
     )
     return cells, indicator_scores, scores, side
 
@@ -118,7 +151,9 @@ def score_all(inputs: ScoringInput, config: MethodologyConfig) -> ScoringResult:
     n_alliances = len(inputs.alliance_ids)
     n_cells = n_alliances * N_AXES
     cells, indicator_scores, now, now_side = _axis_scores_at(inputs, config, inputs.as_of, n_cells)
-    _, _, before, before_side = _axis_scores_at(inputs, config, inputs.as_of - config.trend_lag_days, n_cells)
+    _, _, before, before_side = _axis_scores_at(
+        inputs, config, inputs.as_of - config.trend_lag_days, n_cells, check_dates=True
+    )
 
     multipliers = draw_multipliers(inputs.seed, config.mc_draws, len(inputs.indicator_ids), config.mc_noise)
     if config.mc_noise == 0:
