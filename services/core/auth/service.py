@@ -4,6 +4,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.auth.models import ApiKey
 from services.core.auth.principal import Principal
@@ -74,7 +75,7 @@ async def authenticate_hash(session: AsyncSession, key_hash: str) -> Principal |
         api_key = await connection.fetchrow(AUTHENTICATE_SQL, key_hash)
     else:
         api_key = (
-            await session.execute(select(*AUTHENTICATE_COLUMNS).where(ApiKey.key_hash == key_hash))
+            await session.execute(select(*AUTHENTICATE_COLUMNS).where(col(ApiKey.key_hash) == key_hash))
         ).one_or_none()
     if api_key is None:
         return None
@@ -91,7 +92,7 @@ def _plain_uuid(value: uuid.UUID | None) -> uuid.UUID | None:
     return value if value is None or type(value) is uuid.UUID else uuid.UUID(bytes=value.bytes)
 
 
-AUTHENTICATE_COLUMNS = (ApiKey.id, ApiKey.scope, ApiKey.catalyst_id, ApiKey.revoked_at)
+AUTHENTICATE_COLUMNS = (col(ApiKey.id), col(ApiKey.scope), col(ApiKey.catalyst_id), col(ApiKey.revoked_at))
 AUTHENTICATE_SQL = "SELECT id, scope, catalyst_id, revoked_at FROM api_keys WHERE key_hash = $1"
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.db import session_scope
@@ -42,7 +43,7 @@ async def claim(factory: async_sessionmaker[AsyncSession], owner: str, key: str,
         try:
             async with session_scope(factory) as session:
                 await session.execute(
-                    delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - RETENTION)
+                    delete(IdempotencyRecord).where(col(IdempotencyRecord.created_at) < now - RETENTION)
                 )
                 record = IdempotencyRecord(owner=owner, key=key, request_hash=fingerprint)
                 session.add(record)
@@ -53,7 +54,7 @@ async def claim(factory: async_sessionmaker[AsyncSession], owner: str, key: str,
         async with session_scope(factory) as session:
             existing = await session.scalar(
                 select(IdempotencyRecord).where(
-                    IdempotencyRecord.owner == owner, IdempotencyRecord.key == key
+                    col(IdempotencyRecord.owner) == owner, col(IdempotencyRecord.key) == key
                 )
             )
             if existing is None:

@@ -2,6 +2,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.alliances.models import Alliance, AllianceMember
 from services.core.alliances.service import get_alliance
@@ -44,11 +45,11 @@ async def list_indicators(
     cursor: str | None,
     limit: int,
 ):
-    statement = select(Indicator).where(Indicator.alliance_id == alliance.id)
+    statement = select(Indicator).where(col(Indicator.alliance_id) == alliance.id)
     if status is not None:
-        statement = statement.where(Indicator.status == status)
+        statement = statement.where(col(Indicator.status) == status)
     if axis is not None:
-        statement = statement.where(Indicator.axis == axis)
+        statement = statement.where(col(Indicator.axis) == axis)
     statement = paginate(statement, Indicator.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda indicator: indicator.id)
@@ -65,7 +66,9 @@ async def _check_member(session: AsyncSession, alliance_id: uuid.UUID, member_id
 async def _check_code_free(
     session: AsyncSession, alliance_id: uuid.UUID, code: str, indicator_id: uuid.UUID | None = None
 ) -> None:
-    statement = select(Indicator.id).where(Indicator.alliance_id == alliance_id, Indicator.code == code)
+    statement = select(col(Indicator.id)).where(
+        col(Indicator.alliance_id) == alliance_id, col(Indicator.code) == code
+    )
     existing = await session.scalar(statement)
     if existing is not None and existing != indicator_id:
         raise Conflict(
@@ -147,7 +150,7 @@ async def archive_indicator(session: AsyncSession, principal: Principal, indicat
 
 
 async def list_revisions(session: AsyncSession, indicator: Indicator, *, cursor: str | None, limit: int):
-    statement = select(IndicatorRevision).where(IndicatorRevision.indicator_id == indicator.id)
+    statement = select(IndicatorRevision).where(col(IndicatorRevision.indicator_id) == indicator.id)
     statement = paginate(statement, IndicatorRevision.revision, cursor, limit, INTEGER_CURSOR)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda revision: revision.revision, cursor_format=INTEGER_CURSOR)

@@ -7,10 +7,12 @@ from typing import Any, Literal
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.errors import Invalid, NotFound
 from services.core.indicators.models import Indicator
 from services.core.indicators.service import get_indicator
+from services.core.models_base import table_of
 from services.core.observations.models import OBSERVATION_FIELDS, Observation, ObservationRevision
 from services.core.pagination import INTEGER_CURSOR, SERIES_CURSOR, page_of, paginate, series_position
 
@@ -35,7 +37,7 @@ def _position(row: dict[str, Any]) -> tuple[int, int, bytes]:
 
 
 async def _rows_now(session: AsyncSession, indicator_id: uuid.UUID, start, end) -> list[dict[str, Any]]:
-    table = Observation.__table__
+    table = table_of(Observation)
     statement = select(table).where(table.c.indicator_id == indicator_id)
     if start is not None:
         statement = statement.where(table.c.period_end >= start)
@@ -48,9 +50,9 @@ async def _rows_as_of(
     session: AsyncSession, indicator_id: uuid.UUID, start, end, as_of: datetime
 ) -> list[dict[str, Any]]:
     """Each value as the latest revision recorded at or before `as_of` says."""
-    table = ObservationRevision.__table__
-    observations = select(Observation.__table__.c.id).where(
-        Observation.__table__.c.indicator_id == indicator_id
+    table = table_of(ObservationRevision)
+    observations = select(table_of(Observation).c.id).where(
+        table_of(Observation).c.indicator_id == indicator_id
     )
     known = (
         select(table.c.observation_id, func.max(table.c.revision).label("revision"))
@@ -117,7 +119,7 @@ async def get_observation(session: AsyncSession, observation_id: uuid.UUID) -> O
 
 
 async def list_history(session: AsyncSession, observation: Observation, *, cursor: str | None, limit: int):
-    statement = select(ObservationRevision).where(ObservationRevision.observation_id == observation.id)
+    statement = select(ObservationRevision).where(col(ObservationRevision.observation_id) == observation.id)
     statement = paginate(statement, ObservationRevision.revision, cursor, limit, INTEGER_CURSOR)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda revision: revision.revision, cursor_format=INTEGER_CURSOR)

@@ -1,4 +1,5 @@
 from sqlalchemy import Select, func, or_, select
+from sqlmodel import col
 
 from services.core.organisations.models import Organisation
 from services.core.territories.repository import codes_within, escape_like
@@ -9,11 +10,11 @@ def list_statement(
 ) -> Select:
     statement = select(Organisation)
     if actor_type is not None:
-        statement = statement.where(Organisation.actor_type == actor_type)
+        statement = statement.where(col(Organisation.actor_type) == actor_type)
     if territory is not None:
-        statement = statement.where(Organisation.territory_code.in_(codes_within(territory)))
+        statement = statement.where(col(Organisation.territory_code).in_(codes_within(territory)))
     if siren is not None:
-        statement = statement.where(Organisation.siren == siren)
+        statement = statement.where(col(Organisation.siren) == siren)
     if q:
         pattern = f"%{escape_like(q.lower())}%"
         statement = statement.where(or_(func.lower(Organisation.name).like(pattern, escape="\\")))

@@ -5,7 +5,7 @@ from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
 from services.core.db import UTCDateTime
-from services.core.models_base import created_at_field, id_field, serial_id_column
+from services.core.models_base import created_at_field, id_field, serial_id_column, table_of
 from services.core.snapshots.models import SCORE_FIELDS, ScoreColumns
 
 
@@ -57,6 +57,6 @@ class PreviewScore(ScoreColumns, table=True):
 
 # A preview's rows are a snapshot's rows: the same fields, in the same order.
 assert (
-    tuple(c.name for c in PreviewScore.__table__.columns if c.name not in ("id", "preview_id"))
+    tuple(c.name for c in table_of(PreviewScore).columns if c.name not in ("id", "preview_id"))
     == SCORE_FIELDS
 )

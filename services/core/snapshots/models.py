@@ -4,7 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, Index, LargeBinary
 from sqlmodel import Field, SQLModel
 
-from services.core.models_base import created_at_field, id_field, serial_id_column
+from services.core.models_base import created_at_field, id_field, serial_id_column, table_of
 
 
 class Snapshot(SQLModel, table=True):
@@ -65,7 +65,7 @@ class SnapshotScore(ScoreColumns, table=True):
 
 # The fields of a score row, in a stable order: exports, the content hash and inserts use it.
 SCORE_FIELDS = tuple(
-    column.name for column in SnapshotScore.__table__.columns if column.name not in ("id", "snapshot_id")
+    column.name for column in table_of(SnapshotScore).columns if column.name not in ("id", "snapshot_id")
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pycountry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.territories.models import Territory
 
@@ -43,6 +44,7 @@ def _region_of(subdivision) -> str:
 def reference_territories() -> list[ReferenceTerritory]:
     """France, then its regions, then its departments: parents always come first."""
     france = pycountry.countries.get(alpha_2="FR")
+    assert france is not None, "pycountry knows France"
     subdivisions = list(pycountry.subdivisions.get(country_code="FR"))
     regions = [
         ReferenceTerritory(s.code, s.name, "region", "FR", s.code in OVERSEAS_REGIONS)
@@ -63,7 +65,7 @@ async def load_reference_territories(session: AsyncSession) -> int:
 
     Existing rows are left alone: staff may have renamed or typed them.
     """
-    existing = set((await session.scalars(select(Territory.code))).all())
+    existing = set((await session.scalars(select(col(Territory.code)))).all())
     paths: dict[str, str] = {}
     added = 0
     for item in reference_territories():

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.outbox.service import enqueue
@@ -21,7 +22,7 @@ def delivery_job_key(delivery_id, attempt: int) -> str:
 async def announce(session: AsyncSession, event_type: str, data: dict[str, Any]) -> int:
     """Queue `event_type` to every active subscriber of it; returns the number of deliveries."""
     subscriptions = (
-        await session.scalars(select(WebhookSubscription).where(WebhookSubscription.active.is_(True)))
+        await session.scalars(select(WebhookSubscription).where(col(WebhookSubscription.active).is_(True)))
     ).all()
     now = utcnow()
     count = 0
