@@ -117,13 +117,14 @@ def endpoints(snapshot_id: str) -> tuple[Endpoint, ...]:
 
 
 def sections(args: argparse.Namespace) -> list[Section]:
-    counts = [int(n) for n in args.connections.split(",") if n.strip()]
+    """One section per connection count, then the one during an aggregation (at the first)."""
+    counts = args.connections
     # Above the goals' connection count, shorter windows keep the whole run under ~10 minutes.
     planned = [
         Section(n, args.duration if n <= GOAL_CONNECTIONS else args.high_load_duration) for n in counts
     ]
     if args.during_aggregation:
-        planned.append(Section(counts[0], args.duration, during_aggregation=True))
+        planned.append(Section(counts[0], planned[0].duration, during_aggregation=True))
     return planned
 
 
@@ -331,12 +332,24 @@ def print_profiles(directory: Path, measured: tuple[Endpoint, ...], planned: lis
                     print_summary(path, summarise(stacks), top=10)
 
 
+def connection_counts(text: str) -> list[int]:
+    """`64,256` -> [64, 256]."""
+    try:
+        counts = [int(n) for n in text.split(",") if n.strip()]
+    except ValueError:
+        counts = []
+    if not counts or min(counts) < 1:
+        raise argparse.ArgumentTypeError(f"expected connection counts such as 64,256, not {text!r}")
+    return counts
+
+
 def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="Build a new database.")
     parser.add_argument("--drop", action="store_true", help="Drop the database at the end.")
     parser.add_argument(
         "--connections",
+        type=connection_counts,
         default=CONNECTIONS,
         help="Comma-separated connection counts, one section each (the goals are judged at 64).",
     )
