@@ -65,7 +65,7 @@ def read_columns(
     """The column of `table` of each field of `schema`, in its order, or the expression
     `computed` gives for it."""
     computed = computed or {}
-    return {field: computed.get(field, table.c.get(field)) for field in schema.model_fields}
+    return {field: computed[field] if field in computed else table.c[field] for field in schema.model_fields}
 
 
 def array_of(column, *, where: ColumnElement[bool]) -> ColumnElement:
@@ -136,6 +136,7 @@ class ListQuery:
         where = tuple(where)
         self._base = select(*labelled).where(*where)
         self._model_base = select(model).where(*where)
+        # By shape: bounded by the combinations of filters, cursor and limit (a few in use).
         self._statements: dict[tuple[str, ...], Select] = {}
         self._model_statements: dict[tuple[str, ...], Select] = {}
         self._compiled: dict[tuple[str, ...], CompiledList] = {}

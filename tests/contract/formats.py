@@ -8,8 +8,9 @@ indicators that do not exist, which `positive_data` then replaces by one that do
 from hypothesis import strategies as st
 
 from services.core.demo.siren import siren
-from services.core.observations.csv_format import IMPORT_COLUMNS, MAX_TEXT, STATUSES
+from services.core.observations.csv_format import IMPORT_COLUMNS
 from services.core.observations.periods import PERIOD_PATTERN
+from services.core.observations.service import STATUSES, TEXT_LIMITS
 
 _UUID = "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
 _NUMBER = r"-?[0-9]{1,15}(?:\.[0-9]{1,15})?"
@@ -27,8 +28,8 @@ _ROW = ",".join(
         PERIOD_PATTERN[1:-1],
         _NUMBER,
         _STATUS,
-        _text_cell(MAX_TEXT["source"]),
-        _text_cell(MAX_TEXT["comment"]),
+        _text_cell(TEXT_LIMITS["source"]),
+        _text_cell(TEXT_LIMITS["comment"]),
     ]
 )
 # Files as this service writes them: every column, `,`-separated, no quoting.

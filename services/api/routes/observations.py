@@ -21,11 +21,12 @@ from services.api.problems import ProblemException
 from services.core.errors import Invalid
 from services.core.indicators.service import get_indicator
 from services.core.observations import series
+from services.core.observations import service as observation_values
 from services.core.observations.batch import BatchTooLarge, parse_batch
 from services.core.observations.csv_format import parse_import, write_csv
-from services.core.observations.ingest import IncomingValue, ItemErrors, ingest
+from services.core.observations.ingest import ItemErrors, ingest
 from services.core.observations.models import OBSERVATION_FIELDS
-from services.core.observations.periods import PeriodError, resolve_period
+from services.core.observations.periods import PeriodError
 from services.core.observations.schemas import BatchResult, ObservationCreate, ObservationRead
 from services.core.pagination import DEFAULT_LIMIT, Page
 
@@ -151,19 +152,9 @@ async def record_observation(
 ):
     indicator = await get_indicator(session, indicator_id)
     try:
-        start, end = resolve_period(payload.period, payload.period_start, payload.period_end)
+        value = observation_values.from_json(0, indicator.id, payload)
     except PeriodError as exc:
         raise Invalid.field(["body", "period"], str(exc), "period") from exc
-    value = IncomingValue(
-        position=0,
-        indicator_id=indicator.id,
-        period_start=start,
-        period_end=end,
-        value=payload.value,
-        status=payload.status.value,
-        source=payload.source,
-        comment=payload.comment,
-    )
     result = await ingest(session, principal, [value], ItemErrors("single"))
     observation = ObservationRead(**result.observations[0])
     if not result.created:

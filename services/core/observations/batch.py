@@ -5,9 +5,11 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from services.core.errors import Invalid
-from services.core.observations.ingest import MAX_BATCH_ITEMS, IncomingValue, ItemErrors
-from services.core.observations.periods import PeriodError, resolve_period
+from services.core.observations import service
+from services.core.observations.ingest import MAX_BATCH_ITEMS, ItemErrors
+from services.core.observations.periods import PeriodError
 from services.core.observations.schemas import BatchObservation
+from services.core.observations.service import IncomingValue
 
 _items_adapter = TypeAdapter(list[BatchObservation])
 
@@ -44,20 +46,7 @@ def parse_batch(data: Any) -> tuple[list[IncomingValue], ItemErrors]:
         if item is None:
             continue
         try:
-            start, end = resolve_period(item.period, item.period_start, item.period_end)
+            values.append(service.from_json(index, item.indicator_id, item))
         except PeriodError as exc:
             errors.add(index, "period", str(exc), "period")
-            continue
-        values.append(
-            IncomingValue(
-                position=index,
-                indicator_id=item.indicator_id,
-                period_start=start,
-                period_end=end,
-                value=item.value,
-                status=item.status.value,
-                source=item.source,
-                comment=item.comment,
-            )
-        )
     return values, errors

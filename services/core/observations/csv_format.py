@@ -4,19 +4,16 @@ import csv
 import io
 import math
 import re
-import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from services.core.observations import service
 from services.core.observations.batch import BatchTooLarge
-from services.core.observations.ingest import MAX_BATCH_ITEMS, IncomingValue, ItemErrors
-from services.core.observations.periods import PeriodError, parse_period
-from services.core.vocabularies import ObservationStatus
+from services.core.observations.ingest import MAX_BATCH_ITEMS, ItemErrors
+from services.core.observations.service import IncomingValue
 
 IMPORT_COLUMNS = ("indicator_id", "period", "value", "status", "source", "comment")
 REQUIRED_COLUMNS = ("indicator_id", "period", "value")
-STATUSES = {status.value for status in ObservationStatus}
-MAX_TEXT = {"source": 500, "comment": 2000}
 
 
 def _delimiter(header_line: str) -> str:
@@ -85,6 +82,11 @@ def parse_import(text: str) -> tuple[list[IncomingValue], ItemErrors]:
             "bad_header",
         )
         return [], errors
+    decimal_comma = delimiter == ";"
+
+    def read_number(text: str) -> float:
+        return _number(text, decimal_comma)
+
     values: list[IncomingValue] = []
     next_line = reader.line_num + 1
     records = 0
@@ -100,50 +102,11 @@ def parse_import(text: str) -> tuple[list[IncomingValue], ItemErrors]:
         if len(record) != len(header):
             errors.add(line, None, f"Expected {len(header)} cells, found {len(record)}.", "cell_count")
             continue
-        row = dict(zip(header, record, strict=True))
-        value = _parse_row(row, line, delimiter == ";", errors)
+        cells = dict(zip(header, record, strict=True))
+        value = service.from_csv(line, cells, read_number, errors)
         if value is not None:
             values.append(value)
     return values, errors
-
-
-def _parse_row(
-    row: dict[str, str], line: int, decimal_comma: bool, errors: ItemErrors
-) -> IncomingValue | None:
-    before = len(errors.items)
-    indicator_id = period = value = None
-    try:
-        indicator_id = uuid.UUID(row["indicator_id"].strip())
-    except ValueError:
-        errors.add(line, "indicator_id", "Not a valid indicator id (UUID).", "uuid_parsing")
-    try:
-        period = parse_period(row["period"])
-    except PeriodError as exc:
-        errors.add(line, "period", str(exc), "period")
-    try:
-        value = _number(row["value"], decimal_comma)
-    except NumberError as exc:
-        errors.add(line, "value", str(exc), "float_parsing")
-    status = (row.get("status") or "").strip() or ObservationStatus.final.value
-    if status not in STATUSES:
-        errors.add(line, "status", f"Status must be one of {', '.join(sorted(STATUSES))}.", "enum")
-    texts = {}
-    for field, limit in MAX_TEXT.items():
-        texts[field] = (row.get(field) or "").strip() or None
-        if texts[field] is not None and len(texts[field]) > limit:
-            errors.add(line, field, f"At most {limit} characters.", "string_too_long")
-    if len(errors.items) > before:
-        return None
-    return IncomingValue(
-        position=line,
-        indicator_id=indicator_id,
-        period_start=period[0],
-        period_end=period[1],
-        value=value,
-        status=status,
-        source=texts["source"],
-        comment=texts["comment"],
-    )
 
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

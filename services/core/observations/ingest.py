@@ -22,6 +22,7 @@ from services.core.errors import Conflict, Forbidden, Invalid
 from services.core.ids import new_id
 from services.core.indicators.models import Indicator
 from services.core.observations.models import OBSERVATION_FIELDS, Observation, ObservationRevision
+from services.core.observations.service import IncomingValue
 from services.core.vocabularies import IndicatorStatus, MeasureType
 
 MAX_BATCH_ITEMS = 10_000
@@ -30,18 +31,6 @@ VALUE_FIELDS = ("value", "status", "source", "comment")
 ROW_FIELDS = OBSERVATION_FIELDS
 CHANGED_FIELDS = (*VALUE_FIELDS, "revision", "recorded_at", "recorded_by")
 CHANGED_POSITIONS = tuple(ROW_FIELDS.index(field) for field in CHANGED_FIELDS)
-
-
-@dataclass(slots=True)
-class IncomingValue:
-    position: int  # index in a JSON batch, line number in a CSV file
-    indicator_id: uuid.UUID
-    period_start: date
-    period_end: date
-    value: float
-    status: str
-    source: str | None
-    comment: str | None
 
 
 @dataclass

@@ -6,15 +6,16 @@ from sqlmodel import Field, SQLModel
 
 from services.core.db import UTCDateTime
 from services.core.models_base import id_field, serial_id_column
+from services.core.observations.service import MAX_COMMENT_LENGTH, MAX_SOURCE_LENGTH, MAX_STATUS_LENGTH
 
 
 class ObservationValue(SQLModel):
     """What one revision of an observation says."""
 
     value: float
-    status: str = Field(max_length=16)
-    source: str | None = Field(default=None, max_length=500)
-    comment: str | None = Field(default=None, max_length=2000)
+    status: str = Field(max_length=MAX_STATUS_LENGTH)
+    source: str | None = Field(default=None, max_length=MAX_SOURCE_LENGTH)
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT_LENGTH)
 
 
 class Observation(ObservationValue, table=True):

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from services.core.indicators.schemas import Number
 from services.core.observations.periods import PERIOD_FORMS, PERIOD_PATTERN
+from services.core.observations.service import MAX_COMMENT_LENGTH, MAX_SOURCE_LENGTH
 from services.core.schemas_base import WHITESPACE, InputModel, OutputModel
 from services.core.vocabularies import ObservationStatus
 
@@ -40,8 +41,8 @@ PERIOD_FORMS_SCHEMA = {
         },
     ]
 }
-Source = Annotated[str, StringConstraints(max_length=500)]
-Comment = Annotated[str, StringConstraints(max_length=2000)]
+Source = Annotated[str, StringConstraints(max_length=MAX_SOURCE_LENGTH)]
+Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH)]
 
 
 class ObservationCreate(InputModel):
