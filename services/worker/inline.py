@@ -14,7 +14,7 @@ from services.core.clock import utcnow
 from services.core.db import session_scope
 from services.core.outbox.service import enqueue
 from services.worker.context import TaskContext
-from services.worker.registry import TASKS
+from services.worker.registry import run_task
 from services.worker.relay_loop import RelayLoop
 
 logger = logging.getLogger("observatoire.inline")
@@ -42,16 +42,16 @@ class InlineRunner:
     async def dispatch(self, task: str, args: list, job_key: str, defer_seconds: float) -> None:
         if job_key in self._running:
             return  # already queued here: same deterministic key, same task
-        function = TASKS[task]
-        runner = asyncio.create_task(self._run(function, args, job_key, defer_seconds))
+        runner = asyncio.create_task(self._run(task, list(args), job_key, defer_seconds))
         self._running[job_key] = _Running(task, list(args), job_key, runner)
 
-    async def _run(self, function, args: list, job_key: str, defer_seconds: float) -> None:
+    async def _run(self, task: str, args: list, job_key: str, defer_seconds: float) -> None:
         try:
             if defer_seconds:
                 await asyncio.sleep(defer_seconds)
             async with self._slots:
-                await function(self.context, *args)
+                # A queue entry here is run once (a retry is a new entry): always its 1st try.
+                await run_task(self.context, task, args, queue_job_id=job_key, attempt=1)
         except asyncio.CancelledError:
             raise
         except Exception:

@@ -8,15 +8,16 @@ from arq.worker import func
 
 from services.core.config import get_settings
 from services.core.db import create_engine, create_session_factory
-from services.core.logs import bound_context, configure_logging
+from services.core.logs import configure_logging
 from services.worker import arq_queue
 from services.worker.context import TaskContext
-from services.worker.registry import TASKS
+from services.worker.registry import TASKS, run_task
 from services.worker.relay_loop import RelayLoop
 from services.worker.supervisor import WorkerSupervisor
 
 logger = logging.getLogger("observatoire.worker")
 settings = get_settings()
+ARQ_TIMEOUT_MARGIN_SECONDS = 10
 
 
 async def startup(ctx: dict) -> None:
@@ -40,12 +41,16 @@ async def shutdown(ctx: dict) -> None:
 
 def _task(name: str):
     async def run(ctx: dict, *args):
-        # Every log line of the task names its job, as API lines name their request.
-        with bound_context(task=name, queue_job_id=ctx.get("job_id"), attempt=ctx.get("job_try")):
-            return await TASKS[name](ctx["context"], *args)
+        return await run_task(
+            ctx["context"], name, list(args), queue_job_id=ctx["job_id"], attempt=ctx["job_try"]
+        )
 
     run.__qualname__ = name
-    return func(run, name=name, timeout=settings.job_timeout_seconds, max_tries=5)
+    # run_task applies the job timeout, as in the in-process runner; arq's own comes later, for
+    # a task that would not stop when cancelled.
+    return func(
+        run, name=name, timeout=settings.job_timeout_seconds + ARQ_TIMEOUT_MARGIN_SECONDS, max_tries=5
+    )
 
 
 class WorkerSettings:
@@ -54,7 +59,7 @@ class WorkerSettings:
     on_shutdown = shutdown
     redis_settings = arq_queue.redis_settings(settings.redis_url) if settings.redis_url else None
     queue_name = arq_queue.QUEUE_NAME
-    job_timeout = settings.job_timeout_seconds
+    job_timeout = settings.job_timeout_seconds + ARQ_TIMEOUT_MARGIN_SECONDS
     max_tries = 5
     allow_abort_jobs = True
     keep_result = 3600

@@ -1,0 +1,132 @@
+"""Both runners run tasks through the same wrapper: a job's log lines name it (`queue_job_id`,
+task, attempt) in an arq worker as in `serve`'s in-process runner, and the job timeout holds in
+both (the arq worker's is tested by arq itself)."""
+
+import asyncio
+import contextlib
+import io
+import json
+import logging
+import time
+import uuid
+
+from services.core.config import Settings
+from services.core.db import create_engine, create_session_factory, session_scope
+from services.core.jobs.models import AggregationJob
+from services.core.jobs.service import request_job
+from services.core.logs import configure_logging
+from services.worker.context import TaskContext
+from services.worker.inline import InlineRunner
+from tests.databases import fresh_database
+from tests.worker.processes import RedisServer, Worker
+
+
+@contextlib.contextmanager
+def json_logs_to(stream: io.StringIO):
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    configure_logging("info", "json", stream)
+    try:
+        yield
+    finally:
+        root.handlers[:], root.level = handlers, level
+
+
+async def _request_job(database_url: str) -> uuid.UUID:
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with session_scope(create_session_factory(engine)) as session:
+            job, _ = await request_job(
+                session, as_of=None, methodology_version=None, requested_by=None, trigger="cli"
+            )
+            return job.id
+    finally:
+        await engine.dispose()
+
+
+async def _job_record(database_url: str, job_id: uuid.UUID) -> AggregationJob:
+    engine = create_engine(Settings(database_url=database_url))
+    try:
+        async with create_session_factory(engine)(expire_on_commit=False) as session:
+            return await session.get(AggregationJob, job_id)
+    finally:
+        await engine.dispose()
+
+
+async def _job_status(database_url: str, job_id: uuid.UUID) -> str:
+    return (await _job_record(database_url, job_id)).status
+
+
+async def _run_inline(database_url: str, job_id: uuid.UUID, job_timeout_seconds: int = 1800) -> None:
+    settings = Settings(database_url=database_url, job_timeout_seconds=job_timeout_seconds)
+    engine = create_engine(settings)
+    try:
+        runner = InlineRunner(TaskContext(settings, create_session_factory(engine)))
+        await runner.drain()
+    finally:
+        await engine.dispose()
+
+
+def _published_line(log: str, job_id: uuid.UUID) -> dict:
+    """The line that says the job published its snapshot (written deep inside the aggregation)."""
+    lines = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    (published,) = [line for line in lines if line["event"].startswith(f"aggregation job {job_id} published")]
+    return published
+
+
+def test_in_process_a_jobs_log_lines_carry_its_queue_job_id(tmp_path):
+    stream = io.StringIO()
+    with fresh_database("sqlite", tmp_path) as database_url:
+        job_id = asyncio.run(_request_job(database_url))
+        with json_logs_to(stream):
+            asyncio.run(_run_inline(database_url, job_id))
+        assert asyncio.run(_job_status(database_url, job_id)) == "succeeded"
+    line = _published_line(stream.getvalue(), job_id)
+    assert (line["queue_job_id"], line["task"], line["attempt"]) == (f"aggregate:{job_id}:0", "aggregate", 1)
+
+
+def test_in_an_arq_worker_a_jobs_log_lines_carry_its_queue_job_id(tmp_path):
+    redis_server = RedisServer()
+    redis_server.start()
+    try:
+        with fresh_database("sqlite", tmp_path) as database_url:
+            job_id = asyncio.run(_request_job(database_url))
+            env = {
+                "DATABASE_URL": database_url,
+                "REDIS_URL": redis_server.url,
+                "OBSERVATOIRE_LOG_FORMAT": "json",
+                "OBSERVATOIRE_RELAY_INTERVAL_SECONDS": "0.2",
+            }
+            worker = Worker(env)  # its relay hands the job to arq
+            with worker.shown_on_failure():
+                try:
+                    deadline = time.monotonic() + 60
+                    while asyncio.run(_job_status(database_url, job_id)) != "succeeded":
+                        assert time.monotonic() < deadline, "the job did not succeed"
+                        time.sleep(0.2)
+                    time.sleep(0.5)  # the line is written just after the commit
+                    log = worker.log_tail(10**6)
+                finally:
+                    worker.stop()
+    finally:
+        redis_server.stop()
+    line = _published_line(log, job_id)
+    assert (line["queue_job_id"], line["task"], line["attempt"]) == (f"aggregate:{job_id}:0", "aggregate", 1)
+
+
+def test_in_process_a_job_past_its_timeout_is_stopped_and_given_back(tmp_path, monkeypatch):
+    from services.core.aggregation import run as aggregation_run
+
+    original = aggregation_run.score_all
+
+    def slow(*args):
+        time.sleep(3)
+        return original(*args)
+
+    monkeypatch.setattr(aggregation_run, "score_all", slow)
+    with fresh_database("sqlite", tmp_path) as database_url:
+        job_id = asyncio.run(_request_job(database_url))
+        asyncio.run(_run_inline(database_url, job_id, job_timeout_seconds=1))
+        record = asyncio.run(_job_record(database_url, job_id))
+    # Cut short after 1 s, before it could publish; queued again for the stale-job sweep.
+    assert (record.status, record.stage, record.snapshot_id) == ("queued", "interrupted", None)
