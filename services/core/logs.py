@@ -1,7 +1,7 @@
 """Structured logs: one JSON object per line, with the request or job they belong to.
 
 Our own log calls and those of the libraries (uvicorn, arq, SQLAlchemy) go through the same
-stdlib handler, so every line has the same shape. Values bound with `bind_context` (the
+stdlib handler, so every line has the same shape. Values bound with `bound_context` (the
 request id, the job id) are added to every line written while they are bound.
 """
 
@@ -42,9 +42,7 @@ _SHARED_PROCESSORS = [
     structlog.processors.TimeStamper(fmt="iso", utc=True),
 ]
 
-bind_context = structlog.contextvars.bind_contextvars
 bound_context = structlog.contextvars.bound_contextvars
-clear_context = structlog.contextvars.clear_contextvars
 
 
 def configure_logging(level: str = "info", log_format: str = "json", stream: IO[str] | None = None) -> None:
