@@ -85,3 +85,15 @@ async def test_an_oserror_of_the_application_leaves_the_connection_in_the_pool(s
             raise error  # after the driver was used: not the driver's error
     async with session_scope(session_factory) as session:
         assert await backend_pid(session) == first_pid
+
+
+async def test_a_statement_timed_out_inside_the_block_does_not_give_back_a_busy_connection(session_factory):
+    # asyncio.timeout cancels the driver's await and raises TimeoutError (an OSError) from the
+    # block itself, not from the driver: the cancellation underneath is what breaks it.
+    with pytest.raises(TimeoutError):
+        async with session_scope(session_factory) as session:
+            timed_out_pid = await backend_pid(session)
+            async with asyncio.timeout(0.3):
+                await on_driver(session, lambda connection: connection.fetch("SELECT pg_sleep(5)"))
+    async with session_scope(session_factory) as session:
+        assert await asyncio.wait_for(backend_pid(session), 2) != timed_out_pid

@@ -142,6 +142,9 @@ def _leaves_driver_connection_broken(exc: BaseException) -> bool:
         return True
     if isinstance(exc, asyncpg.PostgresError):
         return (getattr(exc, "sqlstate", None) or "").startswith(_CONNECTION_LOST_STATES)
+    if isinstance(exc, TimeoutError) and isinstance(exc.__cause__, asyncio.CancelledError):
+        # asyncio.timeout within the block: it cancelled an await, perhaps the driver's.
+        return True
     # A file the request could not read says nothing about the connection.
     return isinstance(exc, OSError) and raised_by_database_driver(exc)
 
