@@ -5,8 +5,8 @@ A list (catalysts, alliances, territories, a snapshot's score rows) is declared 
 order (related codes as arrays, from correlated subqueries); the conditions every listed row
 meets; its filters, each a condition on one bound parameter and the way a query value becomes
 that parameter; and the unique column that sorts and pages it. The filters a request uses
-make the statement's *shape*: the statement of each shape is built once, its parameters
-left unbound, and every request of that shape only binds its values.
+and its limit make the statement's *shape*: the statement of each shape is built once, its
+parameters left unbound, and every request of that shape only binds its values.
 
 On PostgreSQL the statement is also compiled once per shape for asyncpg (positional `$n`
 parameters) and run straight on the driver connection under the request's session: one
@@ -20,11 +20,12 @@ select the models (`model_statement`), whose relationships give the related code
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
-from sqlalchemy import BindParameter, ColumnElement, Integer, Select, String, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Select, String, bindparam, func, literal_column, select
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,13 +33,27 @@ from services.core.db import driver_connection, uses_postgresql
 from services.core.pagination import CursorFormat, page_of
 
 AFTER = "after"  # the parameter of the cursor: rows whose key comes after it
-LIMIT = "limit"
+# The statements, and their SQL, kept per list: the most recently used shapes.
+SHAPES_KEPT = 256
 _KEY_LABEL = "_key"  # the key's label when the read schema does not list it
 _ASYNCPG = asyncpg_dialect()
 
 
 def _as_given(value: Any) -> Any:
     return value
+
+
+class Shape(NamedTuple):
+    """What a read's statement depends on: the parameters it binds (its filters and the
+    cursor), in a fixed order, and its limit.
+
+    The limit is written into the statement's text rather than bound: with `LIMIT $n`
+    PostgreSQL plans a prepared statement's generic plan for a tenth of the table, which makes
+    it look dearer than a custom plan, so that it would plan the statement again on every
+    request."""
+
+    parameters: tuple[str, ...]
+    limit: int | None
 
 
 @dataclass(frozen=True)
@@ -136,16 +151,15 @@ class ListQuery:
         where = tuple(where)
         self._base = select(*labelled).where(*where)
         self._model_base = select(model).where(*where)
-        # By shape: bounded by the combinations of filters, cursor and limit (a few in use).
-        self._statements: dict[tuple[str, ...], Select] = {}
-        self._model_statements: dict[tuple[str, ...], Select] = {}
-        self._compiled: dict[tuple[str, ...], CompiledList] = {}
+        self.statement = lru_cache(maxsize=SHAPES_KEPT)(self._statement)
+        self.model_statement = lru_cache(maxsize=SHAPES_KEPT)(self._model_statement)
+        self.compiled = lru_cache(maxsize=SHAPES_KEPT)(self._compiled)
 
     def arguments(
         self, values: Mapping[str, Any], *, after: Any = None, limit: int | None = None
-    ) -> tuple[tuple[str, ...], dict[str, Any]]:
-        """The shape of a read (the names of its parameters, in a fixed order) and the value
-        of each parameter. A filter whose value is None is not applied."""
+    ) -> tuple[Shape, dict[str, Any]]:
+        """The shape of a read and the value of each of its parameters. A filter whose value
+        is None is not applied."""
         unknown = values.keys() - self.filters.keys()
         if unknown:
             raise TypeError(f"unknown filters: {', '.join(sorted(unknown))}")
@@ -157,40 +171,30 @@ class ListQuery:
                 parameters[name] = list_filter.parameter(str(value) if isinstance(value, str) else value)
         if after is not None:
             parameters[AFTER] = after
-        if limit is not None:
-            parameters[LIMIT] = limit
-        return tuple(parameters), parameters
+        return Shape(tuple(parameters), limit), parameters
 
-    def statement(self, shape: tuple[str, ...]) -> Select:
+    # statement, model_statement and compiled: these, kept for the last SHAPES_KEPT shapes.
+    def _statement(self, shape: Shape) -> Select:
         """The statement of a shape: the rows as `columns`, in key order."""
-        statement = self._statements.get(shape)
-        if statement is None:
-            statement = self._statements[shape] = self._build(self._base, shape)
-        return statement
+        return self._build(self._base, shape)
 
-    def model_statement(self, shape: tuple[str, ...]) -> Select:
+    def _model_statement(self, shape: Shape) -> Select:
         """The statement of a shape selecting the models instead of the columns (the same
         conditions, order and limit)."""
-        statement = self._model_statements.get(shape)
-        if statement is None:
-            statement = self._model_statements[shape] = self._build(self._model_base, shape)
-        return statement
+        return self._build(self._model_base, shape)
 
-    def compiled(self, shape: tuple[str, ...]) -> CompiledList:
-        """The statement of a shape as asyncpg runs it, compiled on its first use."""
-        compiled = self._compiled.get(shape)
-        if compiled is None:
-            compiled = self._compiled[shape] = _compile_for_asyncpg(self.statement(shape))
-        return compiled
+    def _compiled(self, shape: Shape) -> CompiledList:
+        """The statement of a shape as asyncpg runs it."""
+        return _compile_for_asyncpg(self.statement(shape))
 
-    def _build(self, statement: Select, shape: tuple[str, ...]) -> Select:
-        for name in shape:
+    def _build(self, statement: Select, shape: Shape) -> Select:
+        for name in shape.parameters:
             if name == AFTER:
                 statement = statement.where(self.key > bindparam(AFTER, type_=self.key.type))
-            elif name == LIMIT:
-                statement = statement.limit(bindparam(LIMIT, type_=Integer()))
             else:
                 statement = statement.where(self.filters[name].condition(bindparam(name)))
+        if shape.limit is not None:
+            statement = statement.limit(literal_column(str(int(shape.limit))))
         return statement.order_by(self.key)
 
     async def records(

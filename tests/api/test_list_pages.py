@@ -14,6 +14,7 @@ from services.core.catalysts.repository import CATALYST_LIST
 from services.core.catalysts.schemas import CatalystRead
 from services.core.db import session_scope
 from services.core.demo.seed import demo_id, seed_demo
+from services.core.list_queries import Shape
 from services.core.pagination import Page
 from services.core.snapshots import service as snapshots
 from services.core.snapshots.schemas import ScoreRead
@@ -269,21 +270,27 @@ async def test_pages_on_the_driver_are_those_of_the_orm_path(app, demo, limit):
 
 
 def test_a_shape_is_built_and_compiled_once():
-    """Requests with the same filters, whatever their values, share one statement and one SQL
-    text; the values travel as positional parameters."""
+    """Requests with the same filters and limit, whatever the filters' values, share one
+    statement and one SQL text; the values travel as positional parameters, the limit is
+    written out."""
     first_shape, first = CATALYST_LIST.arguments({"territory": "FR", "q": "a"}, limit=51)
-    assert first == {"territory": "%/FR/%", "q": "%a%", "limit": 51}
-    second_shape, second = CATALYST_LIST.arguments({"q": "b", "territory": "FR-IDF", "trade": None}, limit=3)
-    assert first_shape == second_shape == ("territory", "q", "limit")
-    assert second == {"territory": "%/FR-IDF/%", "q": "%b%", "limit": 3}
+    assert first == {"territory": "%/FR/%", "q": "%a%"}
+    second_shape, second = CATALYST_LIST.arguments({"q": "b", "territory": "FR-IDF", "trade": None}, limit=51)
+    assert first_shape == second_shape == Shape(("territory", "q"), 51)
+    assert second == {"territory": "%/FR-IDF/%", "q": "%b%"}
     assert CATALYST_LIST.statement(first_shape) is CATALYST_LIST.statement(second_shape)
     compiled = CATALYST_LIST.compiled(first_shape)
     assert compiled is CATALYST_LIST.compiled(second_shape)
-    assert compiled.arguments(second) == ["%/FR-IDF/%", "%b%", 3]
+    assert compiled.arguments(second) == ["%/FR-IDF/%", "%b%"]
     assert "= ANY (array((SELECT territories.code" in compiled.sql
     # Trades sorted by code point, as Catalyst.trades sorts them, whatever the collation.
     assert 'ORDER BY catalyst_trades.trade COLLATE "C"' in compiled.sql
     assert "'%" not in compiled.sql  # no value is written into the text
+    assert compiled.sql.endswith(" LIMIT 51")
+
+    other_limit, _ = CATALYST_LIST.arguments({"territory": "FR", "q": "a"}, limit=3)
+    assert other_limit == Shape(("territory", "q"), 3)
+    assert CATALYST_LIST.compiled(other_limit).sql == compiled.sql.replace(" LIMIT 51", " LIMIT 3")
 
 
 def test_an_unknown_filter_is_refused():
