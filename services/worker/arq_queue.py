@@ -24,10 +24,8 @@ async def connect(redis_url: str) -> ArqRedis:
 
 
 def dispatcher(pool: ArqRedis) -> Dispatch:
-    async def dispatch(task: str, args: list, job_key: str, defer_seconds: float) -> None:
+    async def dispatch(task: str, args: list, job_key: str) -> None:
         # A deterministic _job_id: arq ignores a second enqueue while the first is known.
-        await pool.enqueue_job(
-            task, *args, _job_id=job_key, _defer_by=defer_seconds or None, _queue_name=QUEUE_NAME
-        )
+        await pool.enqueue_job(task, *args, _job_id=job_key, _queue_name=QUEUE_NAME)
 
     return dispatch

@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.core.config import Settings
 
-# dispatch(task_name, args, job_key, defer_seconds): hand a task to the queue.
-Dispatch = Callable[[str, list, str, float], Awaitable[None]]
+# dispatch(task_name, args, job_key): hand a task to the queue (a delayed task waits in the outbox).
+Dispatch = Callable[[str, list, str], Awaitable[None]]
 
 
 @dataclass

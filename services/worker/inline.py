@@ -39,16 +39,14 @@ class InlineRunner:
         self._running: dict[str, _Running] = {}
         self._slots = asyncio.Semaphore(MAX_CONCURRENT_TASKS)
 
-    async def dispatch(self, task: str, args: list, job_key: str, defer_seconds: float) -> None:
+    async def dispatch(self, task: str, args: list, job_key: str) -> None:
         if job_key in self._running:
             return  # already queued here: same deterministic key, same task
-        runner = asyncio.create_task(self._run(task, list(args), job_key, defer_seconds))
+        runner = asyncio.create_task(self._run(task, list(args), job_key))
         self._running[job_key] = _Running(task, list(args), job_key, runner)
 
-    async def _run(self, task: str, args: list, job_key: str, defer_seconds: float) -> None:
+    async def _run(self, task: str, args: list, job_key: str) -> None:
         try:
-            if defer_seconds:
-                await asyncio.sleep(defer_seconds)
             async with self._slots:
                 # A queue entry here is run once (a retry is a new entry): always its 1st try.
                 await run_task(self.context, task, args, queue_job_id=job_key, attempt=1)

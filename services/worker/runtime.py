@@ -20,13 +20,13 @@ class QueueRelay:
         self.pool = None
         self.relay: RelayLoop | None = None
 
-    async def dispatch(self, task: str, args: list, job_key: str, defer_seconds: float) -> None:
+    async def dispatch(self, task: str, args: list, job_key: str) -> None:
         from services.worker import arq_queue
 
         if self.pool is None:
             self.pool = await arq_queue.connect(self.context.settings.redis_url)
         try:
-            await arq_queue.dispatcher(self.pool)(task, args, job_key, defer_seconds)
+            await arq_queue.dispatcher(self.pool)(task, args, job_key)
         except Exception:
             # Reconnect next time: the connection may have died with a Redis restart.
             pool, self.pool = self.pool, None

@@ -52,7 +52,7 @@ async def test_rows_after_a_refused_dispatch_are_given_back_at_once(app):
     first, refused, after = await enqueue_messages(app, 3)
     handed: list[str] = []
 
-    async def dispatch(task: str, args: list, job_key: str, defer_seconds: float) -> None:
+    async def dispatch(task: str, args: list, job_key: str) -> None:
         if job_key == "test:1":
             raise ConnectionError("queue down")
         handed.append(job_key)

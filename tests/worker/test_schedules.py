@@ -22,7 +22,7 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
-async def nothing_dispatched(task: str, args: list, job_key: str, defer_seconds: float) -> None:
+async def nothing_dispatched(task: str, args: list, job_key: str) -> None:
     """The loops under test only request jobs; running them is another test's business."""
 
 

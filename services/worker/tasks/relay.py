@@ -48,7 +48,7 @@ async def relay_outbox(
         failure = None
         for message in messages:
             try:
-                await dispatch(message.task, list(message.args), message.job_key, 0.0)
+                await dispatch(message.task, list(message.args), message.job_key)
             except Exception as exc:  # the queue is down: keep the rest for later
                 failure = (message.id, f"{type(exc).__name__}: {exc}")
                 break
