@@ -4,7 +4,8 @@ As in production, `observatoire worker` (the arq worker, with REDIS_URL) runs th
 jobs on the same machine as the server; `observatoire aggregate` (with REDIS_URL: it records
 the job and relays it to the queue, then returns) requests one whenever none is queued or
 running, so that an aggregation of the 20,000 alliances runs again and again while the load is
-driven. `wait_until_running` blocks until a job is `running`: a measured window starts only
+driven. `wait_until_running` blocks until a job is `running` (and, once a job has run to its
+end, until one is running that should last the whole window): a measured window starts only
 then. The jobs' `started_at` and `finished_at` tell, for each window, how much of it an
 aggregation was running.
 
@@ -26,6 +27,8 @@ import _common as common
 
 POLL_SECONDS = 0.25
 START_TIMEOUT_SECONDS = 120
+# A job's progress once it publishes (services/core/aggregation/run.py): its last seconds.
+PUBLISHING_PROGRESS = 0.8
 CANCEL_TIMEOUT_SECONDS = 90  # a job stops at its next checkpoint: after its loading or scoring
 
 
@@ -42,7 +45,9 @@ class AggregationLoad:
     _started_at: datetime | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
-    _running: bool = False
+    _running_since: float | None = None  # Unix seconds: when the running job started
+    _last_duration: float | None = None  # seconds: the last job that ran to its end
+    _running_progress: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- Start and stop -------------------------------------------------------------------------
@@ -133,12 +138,19 @@ class AggregationLoad:
 
     async def _poll(self, connection) -> None:
         jobs = await connection.fetch(
-            "SELECT id, status, started_at, error FROM aggregation_jobs WHERE created_at >= $1",
+            "SELECT id, status, progress, started_at, finished_at, error FROM aggregation_jobs "
+            "WHERE created_at >= $1 ORDER BY created_at",
             self._started_at,
         )
         with self._lock:
             self.jobs_started = sum(job["started_at"] is not None for job in jobs)
-            self._running = any(job["status"] == "running" for job in jobs)
+            running = [job for job in jobs if job["status"] == "running"]
+            self._running_since = running[-1]["started_at"].timestamp() if running else None
+            self._running_progress = running[-1]["progress"] if running else 0.0
+            finished = [job for job in jobs if job["status"] == "succeeded"]
+            if finished:
+                last = finished[-1]
+                self._last_duration = (last["finished_at"] - last["started_at"]).total_seconds()
             for job in jobs:
                 if job["status"] == "failed" and job["error"] and job["error"] not in self.failures:
                     self.failures.append(job["error"])
@@ -147,14 +159,28 @@ class AggregationLoad:
             await asyncio.to_thread(common.run_cli, ["aggregate"], self.env, 120)
             self.jobs_requested += 1
 
-    def wait_until_running(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    def wait_until_running(self, seconds: float) -> None:
+        """Blocks until a job is running, and, once a job has run to its end, one that should
+        still run for `seconds` (if it takes as long as the last one; when jobs are shorter than
+        that, one that has just started): a window then falls within a single job rather than
+        across the gap between two."""
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS + (self._last_duration or 0)
         while time.monotonic() < deadline:
             if self.worker is not None and self.worker.process.poll() is not None:
                 raise RuntimeError(f"the worker exited:\n{common.server_tail(self.worker)}")
             with self._lock:
-                if self._running:
-                    return
+                since, duration = self._running_since, self._last_duration
+                progress = self._running_progress
+            # Before any job has ended, its length is unknown: not one that is publishing already.
+            if since is not None and duration is None and progress < PUBLISHING_PROGRESS:
+                return
+            # A job shorter than the window cannot cover it: then one that has just started.
+            if (
+                since is not None
+                and duration is not None
+                and since + duration - time.time() >= min(seconds, 0.8 * duration)
+            ):
+                return
             time.sleep(POLL_SECONDS / 2)
         raise RuntimeError(
             f"no aggregation job running after {START_TIMEOUT_SECONDS} s "

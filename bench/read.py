@@ -278,7 +278,8 @@ def run_section(
     for endpoint in measured:
         for server in servers:
             if aggregation is not None:
-                aggregation.wait_until_running()
+                # Warm-up, window, and the generator's start.
+                aggregation.wait_until_running(args.warmup + section.duration + 1)
             if server is real:
                 profiler.start(endpoint.name + section.slug)
             try:
