@@ -43,14 +43,15 @@ class IdempotencyMiddleware:
             await self.app(scope, receive, send)
             return
         key = _header(scope, HEADER)
-        owner = _owner(_header(scope, b"authorization"))
-        if key is None or owner is None:
+        authorization = _header(scope, b"authorization")
+        owner = _owner(authorization)
+        if key is None or owner is None or authorization is None:
             # Without a key there is nothing to remember; without credentials the request
             # will be refused anyway.
             await self.app(scope, receive, send)
             return
         factory = scope["app"].state.session_factory
-        if not await _is_live_key(factory, _header(scope, b"authorization")):
+        if not await _is_live_key(factory, authorization):
             # An unknown or revoked key gets the route's 401, as without an Idempotency-Key: it
             # must not replay a response stored while it was live, nor leave a record behind.
             await self.app(scope, receive, send)

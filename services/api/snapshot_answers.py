@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 
 from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import select
+from sqlmodel import col
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.conditional import etag_of_body, if_none_match_matches
@@ -137,7 +138,9 @@ class LatestPointer:
         generation = self.generation
         try:
             async with session_scope(session_factory) as session:
-                found = await session.scalar(select(Snapshot.id).order_by(Snapshot.id.desc()).limit(1))
+                found = await session.scalar(
+                    select(col(Snapshot.id)).order_by(col(Snapshot.id).desc()).limit(1)
+                )
             snapshot_id = None if found is None else str(found)
             if generation == self.generation and snapshot_id is not None:
                 self.snapshot_id, self.read_at = snapshot_id, time.monotonic()

@@ -118,7 +118,9 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 def uses_postgresql(session: AsyncSession) -> bool:
-    return session.bind.dialect.name == "postgresql"
+    bind = session.bind
+    assert bind is not None, "every session is made by create_session_factory, bound to the engine"
+    return bind.dialect.name == "postgresql"
 
 
 async def driver_connection(session: AsyncSession):

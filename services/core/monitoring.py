@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.jobs.models import AggregationJob
@@ -41,14 +42,14 @@ def _seconds_between(start: datetime | None, end: datetime | None) -> float | No
 async def background_work_figures(session: AsyncSession) -> BackgroundWorkFigures:
     figures = BackgroundWorkFigures()
     job_counts = await session.execute(
-        select(AggregationJob.status, func.count()).group_by(AggregationJob.status)
+        select(col(AggregationJob.status), func.count()).group_by(col(AggregationJob.status))
     )
     figures.jobs_by_status = {status: count for status, count in job_counts.all()}
 
     finished = await session.execute(
-        select(AggregationJob.status, AggregationJob.started_at, AggregationJob.finished_at).where(
-            AggregationJob.status.in_([status.value for status in FINISHED_JOB_STATUSES])
-        )
+        select(
+            col(AggregationJob.status), col(AggregationJob.started_at), col(AggregationJob.finished_at)
+        ).where(col(AggregationJob.status).in_([status.value for status in FINISHED_JOB_STATUSES]))
     )
     for status, started_at, finished_at in finished.all():
         seconds = _seconds_between(started_at, finished_at)
@@ -57,8 +58,8 @@ async def background_work_figures(session: AsyncSession) -> BackgroundWorkFigure
 
     backlog, oldest = (
         await session.execute(
-            select(func.count(), func.min(OutboxMessage.available_at)).where(
-                OutboxMessage.dispatched_at.is_(None)
+            select(func.count(), func.min(col(OutboxMessage.available_at))).where(
+                col(OutboxMessage.dispatched_at).is_(None)
             )
         )
     ).one()
@@ -66,13 +67,13 @@ async def background_work_figures(session: AsyncSession) -> BackgroundWorkFigure
     figures.outbox_oldest_age_seconds = _seconds_between(oldest, utcnow()) or 0.0
 
     delivery_counts = await session.execute(
-        select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
+        select(col(WebhookDelivery.status), func.count()).group_by(col(WebhookDelivery.status))
     )
     figures.webhook_deliveries_by_status = {status: count for status, count in delivery_counts.all()}
     failed_attempt = or_(
-        WebhookAttempt.status_code.is_(None),
-        WebhookAttempt.status_code < 200,
-        WebhookAttempt.status_code >= 300,
+        col(WebhookAttempt.status_code).is_(None),
+        col(WebhookAttempt.status_code) < 200,
+        col(WebhookAttempt.status_code) >= 300,
     )
     attempts, failed_attempts = (
         await session.execute(

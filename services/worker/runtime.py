@@ -1,6 +1,7 @@
 """How the API process takes part in jobs: in-process without Redis, relaying to arq with it."""
 
 import logging
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -8,6 +9,10 @@ from services.core.config import Settings
 from services.worker.context import TaskContext
 from services.worker.inline import InlineRunner
 from services.worker.relay_loop import RelayLoop
+
+if TYPE_CHECKING:
+    # arq is imported when a relay first connects, not with this module.
+    from arq.connections import ArqRedis
 
 logger = logging.getLogger("observatoire.jobs")
 
@@ -17,19 +22,20 @@ class QueueRelay:
 
     def __init__(self, context: TaskContext) -> None:
         self.context = context
-        self.pool = None
+        self.pool: ArqRedis | None = None
         self.relay: RelayLoop | None = None
 
     async def dispatch(self, task: str, args: list, job_key: str) -> None:
         from services.worker import arq_queue
 
         if self.pool is None:
-            self.pool = await arq_queue.connect(self.context.settings.redis_url)
+            self.pool = await arq_queue.connect(self._redis_url())
+        pool = self.pool
         try:
-            await arq_queue.dispatcher(self.pool)(task, args, job_key)
+            await arq_queue.dispatcher(pool)(task, args, job_key)
         except Exception:
             # Reconnect next time: the connection may have died with a Redis restart.
-            pool, self.pool = self.pool, None
+            self.pool = None
             await pool.aclose()
             raise
 
@@ -45,8 +51,13 @@ class QueueRelay:
         from services.worker import arq_queue
 
         if self.pool is None:
-            self.pool = await arq_queue.connect(self.context.settings.redis_url)
+            self.pool = await arq_queue.connect(self._redis_url())
         return bool(await self.pool.ping())
+
+    def _redis_url(self) -> str:
+        url = self.context.settings.redis_url
+        assert url is not None, "a QueueRelay runs only with REDIS_URL"
+        return url
 
     async def stop(self) -> None:
         if self.relay is not None:

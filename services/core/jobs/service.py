@@ -9,6 +9,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.errors import NotFound
 from services.core.jobs import lifecycle
@@ -43,8 +44,8 @@ async def request_job(
     key = parameters_key(as_of, methodology_version)
     existing = await session.scalar(
         select(AggregationJob)
-        .where(AggregationJob.parameters_key == key, AggregationJob.status.in_(ACTIVE))
-        .order_by(AggregationJob.created_at)
+        .where(col(AggregationJob.parameters_key) == key, col(AggregationJob.status).in_(ACTIVE))
+        .order_by(col(AggregationJob.created_at))
         .limit(1)
     )
     if existing is not None:
@@ -72,7 +73,7 @@ async def get_job(session: AsyncSession, job_id: uuid.UUID) -> AggregationJob:
 async def list_jobs(session: AsyncSession, *, status: str | None, cursor: str | None, limit: int):
     statement = select(AggregationJob)
     if status is not None:
-        statement = statement.where(AggregationJob.status == status)
+        statement = statement.where(col(AggregationJob.status) == status)
     statement = paginate(statement, AggregationJob.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda job: job.id)

@@ -14,12 +14,14 @@ import uuid
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from services.core.aggregation.loader import load_input
 from services.core.clock import utcnow
 from services.core.db import driver_connection, session_scope, uses_postgresql
 from services.core.jobs import lifecycle
 from services.core.jobs.lifecycle import FINISHED
+from services.core.models_base import table_of
 from services.core.previews.models import Preview, PreviewScore
 from services.core.previews.service import PREVIEW
 from services.core.scoring.config import MethodologyConfig
@@ -59,8 +61,10 @@ async def run_preview(factory: async_sessionmaker[AsyncSession], preview_id: uui
 async def _snapshot_alliances(factory, snapshot_id: uuid.UUID) -> frozenset[str]:
     async with factory() as session:
         rows = await session.scalars(
-            select(SnapshotScore.subject_id)
-            .where(SnapshotScore.snapshot_id == snapshot_id, SnapshotScore.subject_type == "alliance")
+            select(col(SnapshotScore.subject_id))
+            .where(
+                col(SnapshotScore.snapshot_id) == snapshot_id, col(SnapshotScore.subject_type) == "alliance"
+            )
             .distinct()
         )
         return frozenset(rows.all())
@@ -89,7 +93,9 @@ async def _compute_and_store(factory, preview: Preview) -> None:
             raise lifecycle.Cancelled
         # A re-run replaces what an interrupted run may have left (it committed nothing, but
         # a run is never assumed to be the first).
-        await session.execute(delete(PreviewScore.__table__).where(PreviewScore.preview_id == preview.id))
+        await session.execute(
+            delete(table_of(PreviewScore)).where(col(PreviewScore.preview_id) == preview.id)
+        )
         await _insert_scores(session, preview.id, rows)
         running.counts = loaded.counts | {
             "score_rows": len(rows),
@@ -115,7 +121,7 @@ async def _insert_scores(session: AsyncSession, preview_id: uuid.UUID, rows: lis
         )
         return
     await session.execute(
-        insert(PreviewScore.__table__),
+        insert(table_of(PreviewScore)),
         [{"preview_id": preview_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows],
     )
 

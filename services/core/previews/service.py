@@ -7,14 +7,17 @@ snapshot, never announces anything to subscribers, and is deleted 7 days after i
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.errors import Conflict, NotFound
 from services.core.jobs import lifecycle
 from services.core.jobs.lifecycle import ACTIVE, JobKind
+from services.core.models_base import table_of
 from services.core.outbox.service import enqueue
 from services.core.pagination import INTEGER_CURSOR
 from services.core.previews.models import Preview, PreviewScore
@@ -40,18 +43,18 @@ async def request_preview(
     snapshot_id = await get_snapshot_id(session, snapshot_reference)
     as_of, watermark = (
         await session.execute(
-            select(Snapshot.as_of, Snapshot.input_watermark).where(Snapshot.id == snapshot_id)
+            select(col(Snapshot.as_of), col(Snapshot.input_watermark)).where(col(Snapshot.id) == snapshot_id)
         )
     ).one()
     config_hash = config.sha256()
     existing = await session.scalar(
         select(Preview)
         .where(
-            Preview.snapshot_id == snapshot_id,
-            Preview.config_hash == config_hash,
-            Preview.status.in_(ACTIVE),
+            col(Preview.snapshot_id) == snapshot_id,
+            col(Preview.config_hash) == config_hash,
+            col(Preview.status).in_(ACTIVE),
         )
-        .order_by(Preview.created_at)
+        .order_by(col(Preview.created_at))
         .limit(1)
     )
     if existing is not None:
@@ -146,10 +149,13 @@ async def compare(
 
 async def purge_expired(session: AsyncSession) -> int:
     """Delete the previews past their 7 days, and their scores; returns how many went."""
-    previews, scores = Preview.__table__, PreviewScore.__table__
+    previews, scores = table_of(Preview), table_of(PreviewScore)
     expired = select(previews.c.id).where(previews.c.expires_at <= utcnow())
     await session.execute(delete(scores).where(scores.c.preview_id.in_(expired)))
-    result = await session.execute(delete(previews).where(previews.c.id.in_(expired)))
+    # A DELETE answers a cursor result, which counts the rows.
+    result = cast(
+        "CursorResult[Any]", await session.execute(delete(previews).where(previews.c.id.in_(expired)))
+    )
     return result.rowcount or 0
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.core.db import driver_connection
 from services.core.list_queries import Filter, ListQuery, read_columns
+from services.core.models_base import table_of
 from services.core.pagination import BIG_INTEGER_CURSOR
 from services.core.snapshots.models import SnapshotScore
 from services.core.snapshots.schemas import ScoreRead
@@ -41,7 +42,7 @@ def _json_list(flags):
     return orjson.loads(flags) if isinstance(flags, str) else flags
 
 
-snapshot_scores = SnapshotScore.__table__
+snapshot_scores = table_of(SnapshotScore)
 SNAPSHOT_SCORE_LIST = ListQuery(
     model=SnapshotScore,
     columns=read_columns(ScoreRead, snapshot_scores),

@@ -5,12 +5,14 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.expression import any_
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Boolean
+from sqlmodel import col
 
 from services.core.list_queries import Filter, ListQuery, read_columns
+from services.core.models_base import table_of
 from services.core.territories.models import Territory
 from services.core.territories.schemas import TERRITORY_CURSOR, TerritoryRead
 
-territories = Territory.__table__
+territories = table_of(Territory)
 
 
 def escape_like(text: str) -> str:
@@ -98,7 +100,7 @@ async def move_subtree(session: AsyncSession, old_path: str, new_path: str) -> N
     """Rewrite the path of every territory under `old_path` after its root moved."""
     await session.execute(
         update(Territory)
-        .where(Territory.path.like(f"{escape_like(old_path)}%", escape="\\"))
+        .where(col(Territory.path).like(f"{escape_like(old_path)}%", escape="\\"))
         .values(path=new_path + func.substr(Territory.path, len(old_path) + 1))
         .execution_options(synchronize_session=False)
     )

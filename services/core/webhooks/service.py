@@ -15,6 +15,7 @@ import uuid
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.errors import Invalid, NotFound, reject_cleared
 from services.core.pagination import ID_CURSOR, page_of, paginate
@@ -52,7 +53,8 @@ async def create_webhook(
 
 
 NOT_DELETED = or_(
-    WebhookSubscription.disabled_reason.is_(None), WebhookSubscription.disabled_reason != DELETED_REASON
+    col(WebhookSubscription.disabled_reason).is_(None),
+    col(WebhookSubscription.disabled_reason) != DELETED_REASON,
 )
 
 
@@ -99,10 +101,10 @@ async def list_deliveries(
     session: AsyncSession, subscription: WebhookSubscription, *, cursor: str | None, limit: int
 ) -> tuple[list[tuple[WebhookDelivery, list[WebhookAttempt]]], str | None]:
     """The deliveries of a subscription, newest first, each with its attempts (first to last)."""
-    statement = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
+    statement = select(WebhookDelivery).where(col(WebhookDelivery.subscription_id) == subscription.id)
     if cursor is not None:
-        statement = statement.where(WebhookDelivery.id < ID_CURSOR.decode(cursor))
-    statement = statement.order_by(WebhookDelivery.id.desc()).limit(limit + 1)
+        statement = statement.where(col(WebhookDelivery.id) < ID_CURSOR.decode(cursor))
+    statement = statement.order_by(col(WebhookDelivery.id).desc()).limit(limit + 1)
     deliveries = list((await session.scalars(statement)).all())
     next_cursor = None
     if len(deliveries) > limit:
@@ -112,8 +114,8 @@ async def list_deliveries(
     if deliveries:
         rows = await session.scalars(
             select(WebhookAttempt)
-            .where(WebhookAttempt.delivery_id.in_(list(attempts)))
-            .order_by(WebhookAttempt.attempt, WebhookAttempt.id)
+            .where(col(WebhookAttempt.delivery_id).in_(list(attempts)))
+            .order_by(col(WebhookAttempt.attempt), col(WebhookAttempt.id))
         )
         for attempt in rows:
             attempts[attempt.delivery_id].append(attempt)
