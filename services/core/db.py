@@ -68,8 +68,12 @@ def create_engine(settings: Settings) -> AsyncEngine:
         return engine
     engine = create_async_engine(
         url,
-        pool_size=settings.db_pool_size,
-        max_overflow=settings.db_pool_size,
+        # Up to twice the setting, opened as needed and kept: connections beyond a pool's size
+        # ("overflow") would be closed as soon as they are given back, and under load each
+        # request would then pay for a new backend (its start, type introspection, statements
+        # prepared again).
+        pool_size=2 * settings.db_pool_size,
+        max_overflow=0,
         # No ping on each checkout: a round trip per request for a failure that comes once per
         # server restart. See _replace_closed_connections.
         pool_pre_ping=False,
