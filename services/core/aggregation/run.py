@@ -19,11 +19,12 @@ from sqlmodel import col
 
 from services.core import invalidations
 from services.core.aggregation.loader import load_input
-from services.core.clock import utcnow
 from services.core.config import get_settings
 from services.core.db import driver_connection, session_scope, uses_postgresql
+from services.core.jobs import lifecycle
+from services.core.jobs.lifecycle import FINISHED
 from services.core.jobs.models import AggregationJob
-from services.core.jobs.service import FINISHED, set_progress
+from services.core.jobs.service import AGGREGATION
 from services.core.methodology.service import config_of, get_methodology
 from services.core.models_base import table_of
 from services.core.scoring.config import AXES
@@ -31,14 +32,9 @@ from services.core.scoring.explain import Explanation
 from services.core.scoring.pipeline import score_all
 from services.core.snapshots.identity import content_hash, row_sort_key
 from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotExplanation, SnapshotScore
-from services.core.vocabularies import JobStatus
 from services.core.webhooks.events import announce
 
 logger = logging.getLogger("observatoire.aggregation")
-
-
-class JobCancelled(Exception):
-    pass
 
 
 async def _start(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> AggregationJob | None:
@@ -52,34 +48,17 @@ async def _start(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -
             _succeed(job, published)
             return None
         if job.cancel_requested:
-            job.status = JobStatus.cancelled
-            job.finished_at = utcnow()
+            lifecycle.mark_cancelled(job)
             return None
-        now = utcnow()
-        job.status = JobStatus.running
-        # K is the first start: a re-run after a crash reads exactly what the first run read.
-        job.started_at = job.started_at or now
-        job.heartbeat_at = now
-        job.attempts += 1
-        job.stage = "starting"
+        # K is the first start (kept by mark_running): a re-run after a crash reads exactly what
+        # the first run read.
+        lifecycle.mark_running(job)
         return job
 
 
 def _succeed(job: AggregationJob, snapshot_id: uuid.UUID) -> None:
-    job.status = JobStatus.succeeded
     job.snapshot_id = snapshot_id
-    job.progress = 1.0
-    job.stage = "published"
-    job.finished_at = utcnow()
-    job.error = None
-
-
-async def _checkpoint(
-    factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID, stage: str, progress: float
-) -> None:
-    async with session_scope(factory) as session:
-        if not await set_progress(session, job_id, stage, progress):
-            raise JobCancelled
+    lifecycle.mark_succeeded(job, stage="published")
 
 
 async def run_aggregation(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID) -> uuid.UUID | None:
@@ -89,12 +68,8 @@ async def run_aggregation(factory: async_sessionmaker[AsyncSession], job_id: uui
         return None
     try:
         return await _compute_and_publish(factory, job)
-    except JobCancelled:
-        async with session_scope(factory) as session:
-            cancelled = await session.get_one(AggregationJob, job_id)
-            cancelled.status = JobStatus.cancelled
-            cancelled.finished_at = utcnow()
-        logger.info("aggregation job %s cancelled", job_id)
+    except lifecycle.Cancelled:
+        await lifecycle.record_cancelled(factory, AGGREGATION, job_id)
         return None
 
 
@@ -104,22 +79,22 @@ async def _compute_and_publish(factory: async_sessionmaker[AsyncSession], job: A
     as_of = job.as_of or known_at.date()
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    await _checkpoint(factory, job.id, "loading", 0.05)
+    await lifecycle.checkpoint(factory, AGGREGATION, job.id, "loading", 0.05)
     async with factory() as session:
         methodology = await get_methodology(session, job.methodology_version)
     config = config_of(methodology)
     explain = get_settings().aggregation_explanations
     loaded = await load_input(factory, as_of, known_at, config, methodology.config_hash, explain=explain)
     timings["loading"], clock = time.perf_counter() - clock, time.perf_counter()
-    await _checkpoint(factory, job.id, "scoring", 0.4)
+    await lifecycle.checkpoint(factory, AGGREGATION, job.id, "scoring", 0.4)
     result = await asyncio.to_thread(score_all, loaded.scoring, config)
     rows = sorted(result.rows, key=row_sort_key)
     timings["scoring"], clock = time.perf_counter() - clock, time.perf_counter()
-    await _checkpoint(factory, job.id, "publishing", 0.8)
+    await lifecycle.checkpoint(factory, AGGREGATION, job.id, "publishing", 0.8)
     async with session_scope(factory) as session:
         running = await session.get_one(AggregationJob, job.id, with_for_update=True)
         if running.cancel_requested:
-            raise JobCancelled
+            raise lifecycle.Cancelled
         existing = await session.scalar(select(col(Snapshot.id)).where(col(Snapshot.job_id) == job.id))
         if existing is not None:
             _succeed(running, existing)
@@ -219,9 +194,7 @@ async def fail_job(factory: async_sessionmaker[AsyncSession], job_id: uuid.UUID,
         job = await session.get(AggregationJob, job_id)
         if job is None or job.status in FINISHED:
             return
-        job.status = JobStatus.failed
-        job.error = error[:4000]
-        job.finished_at = utcnow()
+        lifecycle.mark_failed(job, error)
         await announce(
             session,
             "aggregation_job.failed",

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -35,6 +35,21 @@ Result = TypeVar("Result")
 Factory = async_sessionmaker[AsyncSession]
 
 
+class JobRecord(Protocol):
+    """What every job's record has (the columns of AggregationJob and Preview)."""
+
+    id: uuid.UUID
+    status: str
+    progress: float
+    stage: str | None
+    error: str | None
+    attempts: int
+    cancel_requested: bool
+    started_at: datetime | None
+    finished_at: datetime | None
+    heartbeat_at: datetime | None
+
+
 class Cancelled(Exception):
     """Staff asked to cancel the job: it stops at the checkpoint that raised this."""
 
@@ -52,7 +67,7 @@ class JobKind:
 # Transitions of a record loaded (and locked, where runs may race) in the caller's transaction.
 
 
-def mark_running(record) -> None:
+def mark_running(record: JobRecord) -> None:
     now = utcnow()
     record.status = JobStatus.running
     # The first start stays: an aggregation reads what was known then, whatever its attempt.
@@ -62,7 +77,7 @@ def mark_running(record) -> None:
     record.stage = "starting"
 
 
-def mark_succeeded(record, stage: str) -> None:
+def mark_succeeded(record: JobRecord, stage: str) -> None:
     record.status = JobStatus.succeeded
     record.progress = 1.0
     record.stage = stage
@@ -70,18 +85,18 @@ def mark_succeeded(record, stage: str) -> None:
     record.error = None
 
 
-def mark_cancelled(record) -> None:
+def mark_cancelled(record: JobRecord) -> None:
     record.status = JobStatus.cancelled
     record.finished_at = utcnow()
 
 
-def mark_failed(record, error: str) -> None:
+def mark_failed(record: JobRecord, error: str) -> None:
     record.status = JobStatus.failed
     record.error = error[:4000]
     record.finished_at = utcnow()
 
 
-def request_cancel(record, noun: str) -> None:
+def request_cancel(record: JobRecord, noun: str) -> None:
     """A queued job is cancelled at once; a running one stops at its next checkpoint."""
     if record.status in FINISHED:
         raise Conflict(f"The {noun} is already {record.status}.")

@@ -14,7 +14,6 @@ from sqlmodel import col
 from services.core.errors import NotFound
 from services.core.jobs import lifecycle
 from services.core.jobs.lifecycle import ACTIVE, JobKind
-from services.core.jobs.lifecycle import FINISHED as FINISHED  # the aggregation still reads it here
 from services.core.jobs.models import AggregationJob
 from services.core.methodology.service import latest_version, require_methodology
 from services.core.outbox.service import enqueue
@@ -84,11 +83,6 @@ async def cancel_job(session: AsyncSession, job: AggregationJob) -> AggregationJ
     lifecycle.request_cancel(job, "job")
     await session.flush()
     return job
-
-
-async def set_progress(session: AsyncSession, job_id: uuid.UUID, stage: str, progress: float) -> bool:
-    """Record progress; returns False when staff asked to cancel the job."""
-    return await lifecycle.set_progress(session, AGGREGATION, job_id, stage, progress)
 
 
 async def stale_jobs(session: AsyncSession, older_than: datetime) -> list[AggregationJob]:
