@@ -223,6 +223,7 @@ const FLAGS: Record<string, [string, string]> = {
   not_measured: ["non mesuré", "not measured"],
   insufficient_coverage: ["couverture insuffisante", "insufficient coverage"],
   small_group: ["petit groupe", "small group"],
+  not_active_at_as_of: ["pas active à cette date", "not active at that date"],
 };
 
 export function flagLabel(flag: string): string {
