@@ -13,6 +13,7 @@ from typing import Any, Literal
 import asyncpg
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.alliances.models import Alliance, AllianceCatalyst
 from services.core.auth.principal import Principal
@@ -21,6 +22,7 @@ from services.core.db import driver_connection, uses_postgresql
 from services.core.errors import Conflict, Forbidden, Invalid
 from services.core.ids import new_id
 from services.core.indicators.models import Indicator
+from services.core.models_base import table_of
 from services.core.observations.models import OBSERVATION_FIELDS, Observation, ObservationRevision
 from services.core.observations.service import IncomingValue
 from services.core.vocabularies import IndicatorStatus, MeasureType
@@ -71,10 +73,11 @@ class ItemErrors:
 
 def check_value(indicator: Indicator, value: float) -> str | None:
     """Why `value` cannot be a value of `indicator`, or None when it can."""
-    if indicator.measure_type == MeasureType.ordinal and not (
-        indicator.scale_min <= value <= indicator.scale_max
-    ):
-        return f"Outside the indicator's scale [{indicator.scale_min:g}, {indicator.scale_max:g}]."
+    if indicator.measure_type == MeasureType.ordinal:
+        low, high = indicator.scale_min, indicator.scale_max
+        assert low is not None and high is not None, "an ordinal indicator has both ends (rules.py)"
+        if not low <= value <= high:
+            return f"Outside the indicator's scale [{low:g}, {high:g}]."
     if indicator.measure_type == MeasureType.binary and value not in (0, 1):
         return "A binary indicator takes 0 or 1."
     return None
@@ -86,8 +89,8 @@ async def _writable_indicators(
     """The live indicators among `indicator_ids`, and those the caller may not write."""
     rows = await session.execute(
         select(Indicator)
-        .join(Alliance, Alliance.id == Indicator.alliance_id)
-        .where(Indicator.id.in_(indicator_ids), Alliance.deleted_at.is_(None))
+        .join(Alliance, col(Alliance.id) == col(Indicator.alliance_id))
+        .where(col(Indicator.id).in_(indicator_ids), col(Alliance.deleted_at).is_(None))
     )
     indicators = {indicator.id: indicator for indicator in rows.scalars()}
     forbidden: set[uuid.UUID] = set()
@@ -96,9 +99,9 @@ async def _writable_indicators(
         convened = set(
             (
                 await session.scalars(
-                    select(AllianceCatalyst.alliance_id).where(
-                        AllianceCatalyst.alliance_id.in_(alliance_ids),
-                        AllianceCatalyst.catalyst_id == principal.catalyst_id,
+                    select(col(AllianceCatalyst.alliance_id)).where(
+                        col(AllianceCatalyst.alliance_id).in_(alliance_ids),
+                        col(AllianceCatalyst.catalyst_id) == principal.catalyst_id,
                     )
                 )
             ).all()
@@ -113,7 +116,7 @@ async def _current_values(
     indicator_ids = {v.indicator_id for v in values}
     first = min(v.period_start for v in values)
     last = max(v.period_end for v in values)
-    columns = Observation.__table__.c
+    columns = table_of(Observation).c
     rows = await session.execute(
         select(*(columns[name] for name in ROW_FIELDS)).where(
             columns.indicator_id.in_(indicator_ids),
@@ -215,7 +218,7 @@ async def _write(session: AsyncSession, new_rows: list[tuple], changed_rows: lis
     revisions = [*new_rows, *changed_rows]  # a revision repeats its observation's row
     revision_columns = ("observation_id", *ROW_FIELDS[1:])
     if changed_rows:
-        table = Observation.__table__
+        table = table_of(Observation)
         await session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
@@ -246,10 +249,10 @@ async def _write(session: AsyncSession, new_rows: list[tuple], changed_rows: lis
         return
     if new_rows:
         await session.execute(
-            insert(Observation.__table__), [dict(zip(ROW_FIELDS, row, strict=True)) for row in new_rows]
+            insert(table_of(Observation)), [dict(zip(ROW_FIELDS, row, strict=True)) for row in new_rows]
         )
     if revisions:
         await session.execute(
-            insert(ObservationRevision.__table__),
+            insert(table_of(ObservationRevision)),
             [dict(zip(revision_columns, row, strict=True)) for row in revisions],
         )

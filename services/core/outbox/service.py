@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.db import uses_postgresql
@@ -43,18 +44,23 @@ async def claim_due(
     the locked rows."""
     now = utcnow()
     claimable = (
-        OutboxMessage.dispatched_at.is_(None),
-        OutboxMessage.available_at <= now,
-        or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= now),
+        col(OutboxMessage.dispatched_at).is_(None),
+        col(OutboxMessage.available_at) <= now,
+        or_(col(OutboxMessage.claimed_until).is_(None), col(OutboxMessage.claimed_until) <= now),
     )
-    picked = select(OutboxMessage.id).where(*claimable).order_by(OutboxMessage.id).limit(limit)
+    picked = select(col(OutboxMessage.id)).where(*claimable).order_by(col(OutboxMessage.id)).limit(limit)
     if uses_postgresql(session):
         picked = picked.with_for_update(skip_locked=True)
     statement = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(picked.scalar_subquery()), *claimable)
+        .where(col(OutboxMessage.id).in_(picked.scalar_subquery()), *claimable)
         .values(claimed_by=claimant[:200], claimed_until=now + timedelta(seconds=lease_seconds))
-        .returning(OutboxMessage.id, OutboxMessage.task, OutboxMessage.args, OutboxMessage.job_key)
+        .returning(
+            col(OutboxMessage.id),
+            col(OutboxMessage.task),
+            col(OutboxMessage.args),
+            col(OutboxMessage.job_key),
+        )
         .execution_options(synchronize_session=False)
     )
     rows = (await session.execute(statement)).all()
@@ -65,7 +71,7 @@ async def mark_dispatched(session: AsyncSession, message_ids: list[int]) -> None
     if message_ids:
         await session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(message_ids))
+            .where(col(OutboxMessage.id).in_(message_ids))
             .values(dispatched_at=utcnow(), claimed_until=None)
             .execution_options(synchronize_session=False)
         )
@@ -77,9 +83,9 @@ async def release_claims(session: AsyncSession, message_ids: list[int], claimant
         await session.execute(
             update(OutboxMessage)
             .where(
-                OutboxMessage.id.in_(message_ids),
-                OutboxMessage.claimed_by == claimant[:200],
-                OutboxMessage.dispatched_at.is_(None),
+                col(OutboxMessage.id).in_(message_ids),
+                col(OutboxMessage.claimed_by) == claimant[:200],
+                col(OutboxMessage.dispatched_at).is_(None),
             )
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
@@ -89,7 +95,7 @@ async def release_claims(session: AsyncSession, message_ids: list[int], claimant
 async def record_failure(session: AsyncSession, message_id: int, error: str) -> None:
     await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(attempts=OutboxMessage.attempts + 1, last_error=error[:2000])
+        .where(col(OutboxMessage.id) == message_id)
+        .values(attempts=col(OutboxMessage.attempts) + 1, last_error=error[:2000])
         .execution_options(synchronize_session=False)
     )
