@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.db import session_scope
 from services.core.errors import Conflict
-from services.core.jobs.keys import queue_job_key
+from services.core.jobs.keys import job_keys_like, queue_job_key, stale_job_key
+from services.core.outbox.models import OutboxMessage
 from services.core.outbox.service import enqueue
 from services.core.vocabularies import JobStatus
 
@@ -205,13 +207,33 @@ async def _queue_retry(
         return True
 
 
-async def stale_records(session: AsyncSession, kind: JobKind, older_than: datetime, *conditions) -> list:
-    """Active jobs that nothing has touched since `older_than`: their queue entry may be lost."""
+async def requeue_stale(session: AsyncSession, kind: JobKind, older_than: datetime, *conditions: Any) -> int:
+    """Queue again the active jobs that nothing has touched since `older_than` (their queue entry
+    was lost: a Redis restart, a killed worker), unless a hand-over of theirs is still waiting in
+    the outbox; returns how many. Running a job twice is harmless, losing one is not."""
     model = kind.model
-    statement = select(model).where(
-        model.status.in_(ACTIVE),
-        model.created_at < older_than,
-        (model.heartbeat_at.is_(None)) | (model.heartbeat_at < older_than),
-        *conditions,
+    stale = await session.scalars(
+        select(model).where(
+            model.status.in_(ACTIVE),
+            model.created_at < older_than,
+            (model.heartbeat_at.is_(None)) | (model.heartbeat_at < older_than),
+            *conditions,
+        )
     )
-    return list((await session.scalars(statement)).all())
+    count = 0
+    for record in stale.all():
+        pending = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                col(OutboxMessage.job_key).like(job_keys_like(kind.task, record.id)),
+                col(OutboxMessage.dispatched_at).is_(None),
+            )
+        )
+        if pending:
+            continue
+        now = utcnow()
+        record.heartbeat_at = now
+        await enqueue(session, kind.task, [str(record.id)], stale_job_key(kind.task, record.id, now))
+        count += 1
+    return count

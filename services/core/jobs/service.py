@@ -85,6 +85,6 @@ async def cancel_job(session: AsyncSession, job: AggregationJob) -> AggregationJ
     return job
 
 
-async def stale_jobs(session: AsyncSession, older_than: datetime) -> list[AggregationJob]:
-    """Active jobs that nothing has touched since `older_than`: their queue entry may be lost."""
-    return await lifecycle.stale_records(session, AGGREGATION, older_than)
+async def requeue_stale(session: AsyncSession, older_than: datetime) -> int:
+    """Queue again the jobs silent since `older_than`: their queue entry was lost."""
+    return await lifecycle.requeue_stale(session, AGGREGATION, older_than)

@@ -159,6 +159,6 @@ async def purge_expired(session: AsyncSession) -> int:
     return result.rowcount or 0
 
 
-async def stale_previews(session: AsyncSession, older_than: datetime) -> list[Preview]:
-    """Active previews that nothing has touched since `older_than`: their queue entry may be lost."""
-    return await lifecycle.stale_records(session, PREVIEW, older_than, Preview.expires_at > utcnow())
+async def requeue_stale(session: AsyncSession, older_than: datetime) -> int:
+    """Queue again the previews (not yet expired) silent since `older_than`: their queue entry was lost."""
+    return await lifecycle.requeue_stale(session, PREVIEW, older_than, Preview.expires_at > utcnow())

@@ -3,22 +3,18 @@
 import logging
 import os
 import socket
-from datetime import timedelta
-
-from sqlalchemy import func, select
+from datetime import datetime, timedelta
 
 from services.core.clock import utcnow
 from services.core.db import session_scope
-from services.core.jobs.service import AGGREGATE_TASK, stale_jobs
-from services.core.outbox.models import OutboxMessage
+from services.core.jobs import service as jobs
 from services.core.outbox.service import (
     claim_due,
-    enqueue,
     mark_dispatched,
     record_failure,
     release_claims,
 )
-from services.core.previews.service import PREVIEW_TASK, purge_expired, stale_previews
+from services.core.previews import service as previews
 from services.worker.context import Dispatch, TaskContext
 
 logger = logging.getLogger("observatoire.relay")
@@ -71,55 +67,21 @@ async def relay_outbox(
 async def requeue_stale_jobs(context: TaskContext) -> int:
     """Jobs silent for longer than the job timeout lost their queue entry (a Redis restart, a
     killed worker): put them back. Running a job twice is harmless, losing one is not."""
-    threshold = utcnow() - timedelta(seconds=context.settings.job_timeout_seconds + 60)
-    count = 0
     async with session_scope(context.session_factory) as session:
-        for job in await stale_jobs(session, threshold):
-            pending = await session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(
-                    OutboxMessage.job_key.like(f"aggregate:{job.id}:%"), OutboxMessage.dispatched_at.is_(None)
-                )
-            )
-            if pending:
-                continue
-            job.heartbeat_at = utcnow()
-            await enqueue(
-                session, AGGREGATE_TASK, [str(job.id)], f"aggregate:{job.id}:stale:{utcnow().timestamp():.0f}"
-            )
-            count += 1
-    return count
+        return await jobs.requeue_stale(session, _stale_threshold(context))
 
 
 async def requeue_stale_previews(context: TaskContext) -> int:
     """The same for previews, whose jobs go through the same queue."""
-    threshold = utcnow() - timedelta(seconds=context.settings.job_timeout_seconds + 60)
-    count = 0
     async with session_scope(context.session_factory) as session:
-        for preview in await stale_previews(session, threshold):
-            pending = await session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(
-                    OutboxMessage.job_key.like(f"preview:{preview.id}:%"),
-                    OutboxMessage.dispatched_at.is_(None),
-                )
-            )
-            if pending:
-                continue
-            preview.heartbeat_at = utcnow()
-            await enqueue(
-                session,
-                PREVIEW_TASK,
-                [str(preview.id)],
-                f"preview:{preview.id}:stale:{utcnow().timestamp():.0f}",
-            )
-            count += 1
-    return count
+        return await previews.requeue_stale(session, _stale_threshold(context))
+
+
+def _stale_threshold(context: TaskContext) -> datetime:
+    return utcnow() - timedelta(seconds=context.settings.job_timeout_seconds + 60)
 
 
 async def purge_expired_previews(context: TaskContext) -> int:
     """Previews are kept 7 days: older ones and their scores are deleted."""
     async with session_scope(context.session_factory) as session:
-        return await purge_expired(session)
+        return await previews.purge_expired(session)
