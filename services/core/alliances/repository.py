@@ -3,6 +3,7 @@ from datetime import date
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.alliances.models import (
     Alliance,
@@ -13,13 +14,14 @@ from services.core.alliances.models import (
 )
 from services.core.alliances.schemas import AllianceRead
 from services.core.list_queries import Filter, ListQuery, array_of, read_columns
+from services.core.models_base import table_of
 from services.core.pagination import ID_CURSOR
 from services.core.territories.repository import code_within, contains_pattern, subtree_pattern
 
-alliances = Alliance.__table__
-alliance_catalysts = AllianceCatalyst.__table__
-alliance_domains = AllianceDomain.__table__
-alliance_sdgs = AllianceSdg.__table__
+alliances = table_of(Alliance)
+alliance_catalysts = table_of(AllianceCatalyst)
+alliance_domains = table_of(AllianceDomain)
+alliance_sdgs = table_of(AllianceSdg)
 
 
 async def get_live(session: AsyncSession, alliance_id: uuid.UUID) -> Alliance | None:
@@ -30,11 +32,11 @@ async def get_live(session: AsyncSession, alliance_id: uuid.UUID) -> Alliance | 
 
 
 def members_statement(alliance_id: uuid.UUID, active_on: date | None) -> Select:
-    statement = select(AllianceMember).where(AllianceMember.alliance_id == alliance_id)
+    statement = select(AllianceMember).where(col(AllianceMember.alliance_id) == alliance_id)
     if active_on is not None:
         statement = statement.where(
-            or_(AllianceMember.joined_on.is_(None), AllianceMember.joined_on <= active_on),
-            or_(AllianceMember.left_on.is_(None), AllianceMember.left_on > active_on),
+            or_(col(AllianceMember.joined_on).is_(None), col(AllianceMember.joined_on) <= active_on),
+            or_(col(AllianceMember.left_on).is_(None), col(AllianceMember.left_on) > active_on),
         )
     return statement
 

@@ -2,15 +2,17 @@ import uuid
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.catalysts.models import Catalyst, CatalystTrade
 from services.core.catalysts.schemas import CatalystRead
 from services.core.list_queries import Filter, ListQuery, array_of, read_columns
+from services.core.models_base import table_of
 from services.core.pagination import ID_CURSOR
 from services.core.territories.repository import code_within, contains_pattern, subtree_pattern
 
-catalysts = Catalyst.__table__
-catalyst_trades = CatalystTrade.__table__
+catalysts = table_of(Catalyst)
+catalyst_trades = table_of(CatalystTrade)
 
 
 async def get_live(session: AsyncSession, catalyst_id: uuid.UUID) -> Catalyst | None:
@@ -22,7 +24,7 @@ async def get_live(session: AsyncSession, catalyst_id: uuid.UUID) -> Catalyst | 
 
 async def live_ids(session: AsyncSession, catalyst_ids: list[uuid.UUID]) -> set[uuid.UUID]:
     rows = await session.scalars(
-        select(Catalyst.id).where(Catalyst.id.in_(catalyst_ids), Catalyst.deleted_at.is_(None))
+        select(col(Catalyst.id)).where(col(Catalyst.id).in_(catalyst_ids), col(Catalyst.deleted_at).is_(None))
     )
     return set(rows.all())
 

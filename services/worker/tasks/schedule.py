@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.db import session_scope, uses_postgresql
@@ -40,7 +41,7 @@ async def fire_scheduled_aggregation(
         )
         await session.execute(
             update(ScheduledRun)
-            .where(ScheduledRun.job_key == scheduled_job_key(instant))
+            .where(col(ScheduledRun.job_key) == scheduled_job_key(instant))
             .values(job_id=job.id)
             .execution_options(synchronize_session=False)
         )
@@ -55,7 +56,7 @@ async def _record_instant(session: AsyncSession, instant: datetime) -> bool:
     statement = (
         insert(ScheduledRun)
         .values(job_key=scheduled_job_key(instant), instant=instant, created_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[ScheduledRun.job_key])
-        .returning(ScheduledRun.job_key)
+        .on_conflict_do_nothing(index_elements=[col(ScheduledRun.job_key)])
+        .returning(col(ScheduledRun.job_key))
     )
     return (await session.execute(statement)).first() is not None
