@@ -17,13 +17,18 @@ from services.core.schemas_base import publish_text_rules
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
+# What IdempotencyMiddleware accepts: 1 to 255 printable characters, read as Latin-1 as HTTP
+# header values are, without the spaces HTTP strips from either end of a value.
+_PRINTABLE = "\\x21-\\x7e\\xa1-\\xac\\xae-\\xff"
+IDEMPOTENCY_KEY_PATTERN = f"^[{_PRINTABLE}](?:[ {_PRINTABLE}]*[{_PRINTABLE}])?$"
 IDEMPOTENCY_KEY_PARAMETER = {
     "name": "Idempotency-Key",
     "in": "header",
     "required": False,
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
-    "description": "Any unique string (a UUID). A retry with the same key and body returns the first "
-    "response; the same key with another body is refused (422); kept at least 24 hours, per API key.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": IDEMPOTENCY_KEY_PATTERN},
+    "description": "Any unique string of 1 to 255 printable characters (a UUID). A retry with the same "
+    "key and body returns the first response; the same key with another body is refused (422); kept at "
+    "least 24 hours, per API key.",
 }
 
 

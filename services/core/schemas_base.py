@@ -1,19 +1,23 @@
 """Base classes of the request and response schemas."""
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     TypeAdapter,
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 
 def reject_nul(value: Any) -> Any:
@@ -137,3 +141,53 @@ def http_url(max_length: int, pattern: str = HTTP_SCHEME_PATTERN, **field_option
 
 
 LongText = Annotated[str, StringConstraints(max_length=5000)]
+
+
+# What the document's `format: date` and `format: date-time` (RFC 3339) accept. Left to
+# itself, pydantic also reads 0, "0" (Unix time) and "2024-01-01T00:00:00Z" as dates, and
+# "2024-01-01" or "1700000000" as instants.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Without its offset it is still refused, by the route, with a message that asks for one.
+_ISO_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?(?:[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+)
+
+
+def _date_text(value: Any) -> Any:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value  # built by the service itself
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise PydanticCustomError("date_format", "Input should be a date written YYYY-MM-DD (ISO 8601)")
+
+
+def _date_time_text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and _ISO_DATE_TIME.fullmatch(value):
+        return value
+    raise PydanticCustomError(
+        "datetime_format", "Input should be an instant written as in 2024-05-01T00:00:00Z (RFC 3339)"
+    )
+
+
+def _json_integer(value: Any) -> Any:
+    # A JSON integer only: pydantic would read true as 1 and "12" as 12. An integral float
+    # (12.0) stays accepted, as JSON Schema counts it an integer.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PydanticCustomError("int_type", "Input should be a JSON integer")
+    return value
+
+
+def json_integer(**field_options: Any) -> Any:
+    """An integer of a request body, with its bounds (Field options): the check comes after
+    them in the annotation, so that the document states them as minimum and maximum."""
+    return Annotated[int, Field(**field_options), BeforeValidator(_json_integer)]
+
+
+# Request dates, in bodies and query parameters alike.
+IsoDate = Annotated[date, BeforeValidator(_date_text)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_date_time_text)]
+# Numbers and booleans of request bodies: true is not 1, 0 is not false, "12" is not 12.
+JsonNumber = Annotated[float, Strict()]
+JsonBoolean = Annotated[bool, Strict()]

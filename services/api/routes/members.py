@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
@@ -11,6 +10,7 @@ from services.api.openapi import problems
 from services.core.alliances import service
 from services.core.alliances.schemas import MemberCreate, MemberRead, MemberUpdate
 from services.core.pagination import DEFAULT_LIMIT, Page
+from services.core.schemas_base import IsoDate
 
 router = APIRouter(
     prefix="/v1/alliances/{alliance_id}/members", tags=["alliance members"], route_class=LimitedBodyRoute
@@ -28,7 +28,7 @@ async def list_members(
     session: SessionDep,
     _: ReaderDep,
     active_on: Annotated[
-        date | None, Query(description="Only members who had joined and not yet left that day.")
+        IsoDate | None, Query(description="Only members who had joined and not yet left that day.")
     ] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date, datetime
 from typing import Annotated, Literal
 
 import orjson
@@ -29,6 +28,7 @@ from services.core.observations.models import OBSERVATION_FIELDS
 from services.core.observations.periods import PeriodError
 from services.core.observations.schemas import BatchResult, ObservationCreate, ObservationRead
 from services.core.pagination import DEFAULT_LIMIT, Page
+from services.core.schemas_base import IsoDate, IsoDateTime
 
 router = APIRouter(tags=["observations"], route_class=LimitedBodyRoute)
 
@@ -106,10 +106,10 @@ async def list_observations(
     session: SessionDep,
     _: ReaderDep,
     request: Request,
-    from_: Annotated[date | None, Query(alias="from", description="Periods ending on or after.")] = None,
-    to: Annotated[date | None, Query(description="Periods ending on or before.")] = None,
+    from_: Annotated[IsoDate | None, Query(alias="from", description="Periods ending on or after.")] = None,
+    to: Annotated[IsoDate | None, Query(description="Periods ending on or before.")] = None,
     as_of: Annotated[
-        datetime | None, Query(description="The values as they were known at this instant.")
+        IsoDateTime | None, Query(description="The values as they were known at this instant.")
     ] = None,
     granularity: Annotated[
         Literal["month", "quarter", "year"] | None, Query(description="The last value of each bucket.")

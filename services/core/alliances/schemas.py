@@ -4,7 +4,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
-from services.core.schemas_base import InputModel, LongText, Name, Timestamps, cannot_be_emptied
+from services.core.schemas_base import (
+    InputModel,
+    IsoDate,
+    LongText,
+    Name,
+    Timestamps,
+    cannot_be_emptied,
+    json_integer,
+)
 from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import AllianceStatus, Domain, MemberRole, Stage
 
@@ -16,7 +24,7 @@ def _unique(values: list) -> list:
     return values
 
 
-Sdg = Annotated[int, Field(ge=1, le=17)]
+Sdg = json_integer(ge=1, le=17)
 # Publishes the rule `_unique` enforces.
 UNIQUE_ITEMS = {"uniqueItems": True}
 CatalystIds = Annotated[
@@ -39,8 +47,8 @@ class AllianceCreate(InputModel):
     domains: Domains = []
     sdgs: Sdgs = []
     stage: Stage = Stage.emergence
-    started_on: date | None = None
-    ended_on: date | None = None
+    started_on: IsoDate | None = None
+    ended_on: IsoDate | None = None
     status: AllianceStatus = AllianceStatus.active
 
 
@@ -53,8 +61,8 @@ class AllianceUpdate(InputModel):
     domains: Domains | None = cannot_be_emptied()
     sdgs: Sdgs | None = cannot_be_emptied()
     stage: Stage | None = cannot_be_emptied()
-    started_on: date | None = None
-    ended_on: date | None = None
+    started_on: IsoDate | None = None
+    ended_on: IsoDate | None = None
     status: AllianceStatus | None = cannot_be_emptied()
 
 
@@ -76,15 +84,15 @@ class AllianceRead(Timestamps):
 class MemberCreate(InputModel):
     organisation_id: uuid.UUID
     role: MemberRole = MemberRole.member
-    joined_on: date | None = None
-    left_on: date | None = None
+    joined_on: IsoDate | None = None
+    left_on: IsoDate | None = None
     objectives: LongText | None = Field(default=None, description="This member's own objectives.")
 
 
 class MemberUpdate(InputModel):
     role: MemberRole | None = cannot_be_emptied()
-    joined_on: date | None = None
-    left_on: date | None = None
+    joined_on: IsoDate | None = None
+    left_on: IsoDate | None = None
     objectives: LongText | None = None
 
 

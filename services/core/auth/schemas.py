@@ -9,20 +9,13 @@ from services.core.vocabularies import ApiKeyScope
 
 class ApiKeyCreate(InputModel):
     # What create_api_key requires, published: a write key names its catalyst, no other does.
+    # As if/then/else, which validators apply and client generators leave aside (an anyOf
+    # beside the properties would become one class per branch, each with only these fields).
     model_config = ConfigDict(
         json_schema_extra={
-            "anyOf": [
-                {
-                    "required": ["catalyst_id"],
-                    "properties": {"scope": {"const": "write"}, "catalyst_id": {"type": "string"}},
-                },
-                {
-                    "properties": {
-                        "scope": {"enum": [s.value for s in ApiKeyScope if s != ApiKeyScope.write]},
-                        "catalyst_id": {"type": "null"},
-                    }
-                },
-            ]
+            "if": {"required": ["scope"], "properties": {"scope": {"const": ApiKeyScope.write.value}}},
+            "then": {"required": ["catalyst_id"], "properties": {"catalyst_id": {"type": "string"}}},
+            "else": {"properties": {"catalyst_id": {"type": "null"}}},
         }
     )
 

@@ -5,11 +5,13 @@ from pydantic import AfterValidator, ConfigDict, Field
 
 from services.core.schemas_base import (
     InputModel,
+    JsonNumber,
     LongText,
     Name,
     Timestamps,
     cannot_be_emptied,
     http_url,
+    json_integer,
 )
 from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import StructureType, Trade
@@ -22,9 +24,9 @@ def _unique(values: list) -> list:
     return values
 
 
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
-FoundedYear = Annotated[int, Field(ge=1800, le=2100)]
+Latitude = Annotated[JsonNumber, Field(ge=-90, le=90)]
+Longitude = Annotated[JsonNumber, Field(ge=-180, le=180)]
+FoundedYear = json_integer(ge=1800, le=2100)
 # Publishes the rule `_unique` enforces.
 UNIQUE_ITEMS = {"uniqueItems": True}
 Trades = Annotated[
@@ -34,16 +36,20 @@ Website = http_url(max_length=500)
 
 
 class CatalystCreate(InputModel):
-    # What create_catalyst requires, published: a point has both coordinates or none.
+    # What create_catalyst requires, published: a point has both coordinates or none. As
+    # if/then, which validators apply and client generators leave aside (see ApiKeyCreate).
     model_config = ConfigDict(
         json_schema_extra={
-            "anyOf": [
-                {"properties": {"latitude": {"type": "null"}, "longitude": {"type": "null"}}},
-                {
-                    "required": ["latitude", "longitude"],
-                    "properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"}},
-                },
-            ]
+            "if": {
+                "anyOf": [
+                    {"required": ["latitude"], "properties": {"latitude": {"type": "number"}}},
+                    {"required": ["longitude"], "properties": {"longitude": {"type": "number"}}},
+                ]
+            },
+            "then": {
+                "required": ["latitude", "longitude"],
+                "properties": {"latitude": {"type": "number"}, "longitude": {"type": "number"}},
+            },
         }
     )
 

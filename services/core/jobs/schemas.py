@@ -3,14 +3,14 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from services.core.methodology.schemas import VersionNumber
-from services.core.schemas_base import InputModel, OutputModel
+from services.core.methodology.schemas import BodyVersionNumber
+from services.core.schemas_base import InputModel, IsoDate, OutputModel
 from services.core.vocabularies import JobStatus
 
 
 class AggregationJobCreate(InputModel):
-    as_of: date | None = Field(default=None, description="T, the date described; default: today (UTC).")
-    methodology_version: VersionNumber | None = Field(
+    as_of: IsoDate | None = Field(default=None, description="T, the date described; default: today (UTC).")
+    methodology_version: BodyVersionNumber | None = Field(
         default=None, description="Default: the latest version."
     )
 

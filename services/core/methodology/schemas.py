@@ -3,11 +3,14 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from services.core.schemas_base import InputModel, OutputModel
+from services.core.schemas_base import InputModel, OutputModel, json_integer
 from services.core.scoring.config import MethodologyConfig
 
 # Versions are small integers; the bound keeps any input inside a database integer.
-VersionNumber = Annotated[int, Field(ge=1, le=2_147_483_647, description="A methodology version.")]
+_VERSION = {"ge": 1, "le": 2_147_483_647, "description": "A methodology version."}
+VersionNumber = Annotated[int, Field(**_VERSION)]
+# In a request body: a JSON integer (not true, not "2").
+BodyVersionNumber = json_integer(**_VERSION)
 
 
 # The length of the column that stores it.

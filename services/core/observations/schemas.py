@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from services.core.indicators.schemas import Number
 from services.core.observations.periods import PERIOD_FORMS, PERIOD_PATTERN
 from services.core.observations.service import MAX_COMMENT_LENGTH, MAX_SOURCE_LENGTH
-from services.core.schemas_base import WHITESPACE, InputModel, OutputModel
+from services.core.schemas_base import WHITESPACE, InputModel, IsoDate, OutputModel
 from services.core.vocabularies import ObservationStatus
 
 PeriodText = Annotated[
@@ -20,26 +20,16 @@ PeriodText = Annotated[
     ),
 ]
 # One of the two ways to give a period, as `resolve_period` requires; that period_end is
-# not before period_start is beyond what a schema can say.
+# not before period_start is beyond what a schema can say. As if/then/else, which validators
+# apply and client generators leave aside (an anyOf beside the properties would become one
+# class per branch, each with only these fields).
 PERIOD_FORMS_SCHEMA = {
-    "anyOf": [
-        {
-            "required": ["period"],
-            "properties": {
-                "period": {"type": "string"},
-                "period_start": {"type": "null"},
-                "period_end": {"type": "null"},
-            },
-        },
-        {
-            "required": ["period_start", "period_end"],
-            "properties": {
-                "period": {"type": "null"},
-                "period_start": {"type": "string"},
-                "period_end": {"type": "string"},
-            },
-        },
-    ]
+    "if": {"required": ["period"], "properties": {"period": {"type": "string"}}},
+    "then": {"properties": {"period_start": {"type": "null"}, "period_end": {"type": "null"}}},
+    "else": {
+        "required": ["period_start", "period_end"],
+        "properties": {"period_start": {"type": "string"}, "period_end": {"type": "string"}},
+    },
 }
 Source = Annotated[str, StringConstraints(max_length=MAX_SOURCE_LENGTH)]
 Comment = Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH)]
@@ -49,8 +39,8 @@ class ObservationCreate(InputModel):
     model_config = ConfigDict(json_schema_extra=PERIOD_FORMS_SCHEMA)
 
     period: PeriodText | None = None
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: IsoDate | None = None
+    period_end: IsoDate | None = None
     value: Number
     status: ObservationStatus = ObservationStatus.final
     source: Source | None = None

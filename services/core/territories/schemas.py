@@ -3,7 +3,7 @@ from typing import Annotated
 from pydantic import ConfigDict, Field, StringConstraints
 
 from services.core.pagination import verbatim_cursor
-from services.core.schemas_base import InputModel, Name, Timestamps, cannot_be_emptied
+from services.core.schemas_base import InputModel, JsonBoolean, Name, Timestamps, cannot_be_emptied
 from services.core.vocabularies import TerritoryLevel, TerritoryType
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$"
@@ -22,13 +22,12 @@ TerritoryCode = Annotated[
 
 
 class TerritoryCreate(InputModel):
-    # What create_territory requires, published: only a country may have no parent.
+    # What create_territory requires, published: only a country may have no parent. As
+    # if/else, which validators apply and client generators leave aside (see ApiKeyCreate).
     model_config = ConfigDict(
         json_schema_extra={
-            "anyOf": [
-                {"properties": {"level": {"const": TerritoryLevel.country.value}}},
-                {"required": ["parent_code"], "properties": {"parent_code": {"type": "string"}}},
-            ]
+            "if": {"required": ["level"], "properties": {"level": {"const": TerritoryLevel.country.value}}},
+            "else": {"required": ["parent_code"], "properties": {"parent_code": {"type": "string"}}},
         }
     )
 
@@ -37,7 +36,7 @@ class TerritoryCreate(InputModel):
     level: TerritoryLevel
     parent_code: TerritoryCode | None = None
     territory_type: TerritoryType | None = None
-    overseas: bool | None = Field(
+    overseas: JsonBoolean | None = Field(
         default=None, description="Defaults to the parent's flag (false for a country)."
     )
 
@@ -46,7 +45,7 @@ class TerritoryUpdate(InputModel):
     name: Name | None = cannot_be_emptied()
     parent_code: TerritoryCode | None = None
     territory_type: TerritoryType | None = None
-    overseas: bool | None = cannot_be_emptied()
+    overseas: JsonBoolean | None = cannot_be_emptied()
 
 
 class TerritoryRead(Timestamps):

@@ -7,6 +7,7 @@ from pydantic import AfterValidator, Field
 from services.core.schemas_base import (
     HTTP_SCHEME_PATTERN,
     InputModel,
+    JsonBoolean,
     OutputModel,
     cannot_be_emptied,
     http_url,
@@ -49,7 +50,7 @@ class WebhookCreate(InputModel):
 class WebhookUpdate(InputModel):
     url: WebhookUrl | None = cannot_be_emptied()
     events: Events | None = cannot_be_emptied()
-    active: bool | None = cannot_be_emptied(
+    active: JsonBoolean | None = cannot_be_emptied(
         description="false stops deliveries; true resumes them and clears `disabled_reason`.",
     )
 

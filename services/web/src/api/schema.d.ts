@@ -1060,14 +1060,6 @@ export interface components {
              * @description Required for a `write` key, refused for the others.
              */
             catalyst_id?: string | null;
-        } | {
-            /** @constant */
-            scope?: "write";
-            catalyst_id: string;
-        } | {
-            /** @enum {unknown} */
-            scope?: "read" | "staff";
-            catalyst_id?: null;
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
@@ -1204,12 +1196,6 @@ export interface components {
             description?: string | null;
             /** Founded Year */
             founded_year?: number | null;
-        } | {
-            latitude?: null;
-            longitude?: null;
-        } | {
-            latitude: number;
-            longitude: number;
         };
         /** CatalystRead */
         CatalystRead: {
@@ -1508,16 +1494,6 @@ export interface components {
              * @default 1
              */
             weight: number;
-        } | {
-            /** @constant */
-            measure_type: "ordinal";
-            scale_min: number;
-            scale_max: number;
-        } | {
-            /** @enum {unknown} */
-            measure_type?: "quantity" | "percentage" | "binary";
-            scale_min?: null;
-            scale_max?: null;
         };
         /** IndicatorExplanation */
         IndicatorExplanation: {
@@ -1912,14 +1888,6 @@ export interface components {
             source?: string | null;
             /** Comment */
             comment?: string | null;
-        } | {
-            period: string;
-            period_start?: null;
-            period_end?: null;
-        } | {
-            period?: null;
-            period_start: string;
-            period_end: string;
         };
         /** ObservationRead */
         ObservationRead: {
@@ -2432,11 +2400,6 @@ export interface components {
              * @description Defaults to the parent's flag (false for a country).
              */
             overseas?: boolean | null;
-        } | {
-            /** @constant */
-            level?: "country";
-        } | {
-            parent_code: string;
         };
         /**
          * TerritoryLevel
@@ -2608,14 +2571,6 @@ export interface components {
              * Format: uuid
              */
             indicator_id: string;
-        } | {
-            period: string;
-            period_start?: null;
-            period_end?: null;
-        } | {
-            period?: null;
-            period_start: string;
-            period_end: string;
         };
         /** CatalystProperties */
         CatalystProperties: {
@@ -3087,7 +3042,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -3506,7 +3461,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4113,7 +4068,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -4525,7 +4480,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -5045,7 +5000,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -5581,7 +5536,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6244,7 +6199,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -6359,7 +6314,7 @@ export interface operations {
                 dry_run?: boolean;
             };
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6474,7 +6429,7 @@ export interface operations {
                 dry_run?: boolean;
             };
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -6879,7 +6834,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7165,7 +7120,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -7364,7 +7319,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8092,7 +8047,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8532,7 +8487,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -8734,7 +8689,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -9335,7 +9290,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
+                /** @description Any unique string of 1 to 255 printable characters (a UUID). A retry with the same key and body returns the first response; the same key with another body is refused (422); kept at least 24 hours, per API key. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
