@@ -1,10 +1,11 @@
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 import orjson
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlmodel import col
 
 from services.core.db import uses_postgresql
 from services.core.errors import Invalid, NotFound
@@ -22,13 +23,13 @@ WHOLE_OBSERVATORY = "all"  # the subject id of the `all` group in paths (null in
 
 
 async def any_published(session: AsyncSession) -> bool:
-    return await session.scalar(select(Snapshot.id).limit(1)) is not None
+    return await session.scalar(select(col(Snapshot.id)).limit(1)) is not None
 
 
 async def get_snapshot(session: AsyncSession, reference: str) -> Snapshot:
     """A snapshot by id, or the newest published one for `latest`."""
     if reference == LATEST:
-        snapshot = await session.scalar(select(Snapshot).order_by(Snapshot.id.desc()).limit(1))
+        snapshot = await session.scalar(select(Snapshot).order_by(col(Snapshot.id).desc()).limit(1))
         if snapshot is None:
             raise NotFound("No snapshot has been published yet.")
         return snapshot
@@ -54,7 +55,9 @@ async def get_snapshot_id(session: AsyncSession, reference: str) -> uuid.UUID:
         if uses_postgresql(session):
             snapshot_id = await repository.latest_id(session)
         else:
-            snapshot_id = await session.scalar(select(Snapshot.id).order_by(Snapshot.id.desc()).limit(1))
+            snapshot_id = await session.scalar(
+                select(col(Snapshot.id)).order_by(col(Snapshot.id).desc()).limit(1)
+            )
         if snapshot_id is None:
             raise NotFound("No snapshot has been published yet.")
         return snapshot_id
@@ -62,7 +65,7 @@ async def get_snapshot_id(session: AsyncSession, reference: str) -> uuid.UUID:
     if uses_postgresql(session):
         found = await repository.existing_id(session, snapshot_id)
     else:
-        found = await session.scalar(select(Snapshot.id).where(Snapshot.id == snapshot_id))
+        found = await session.scalar(select(col(Snapshot.id)).where(col(Snapshot.id) == snapshot_id))
     if found is None:
         raise NotFound("No snapshot with this id.")
     return found
@@ -73,7 +76,7 @@ async def list_snapshots(
 ):
     statement = select(Snapshot)
     if methodology_version is not None:
-        statement = statement.where(Snapshot.methodology_version == methodology_version)
+        statement = statement.where(col(Snapshot.methodology_version) == methodology_version)
     statement = paginate(statement, Snapshot.id, cursor, limit)
     rows = list((await session.scalars(statement)).all())
     return page_of(rows, limit, key=lambda snapshot: snapshot.id)
@@ -180,14 +183,14 @@ async def stream_scores(
     factory: async_sessionmaker[AsyncSession], snapshot_id: uuid.UUID
 ) -> AsyncIterator[dict]:
     """Every score row, read in batches by keyset: memory stays constant whatever the size."""
-    after = 0
+    after: int | None = 0  # the type of SnapshotScore.id (None only before an insert)
     while True:
         async with factory() as session:
             rows = (
                 await session.scalars(
                     select(SnapshotScore)
-                    .where(SnapshotScore.snapshot_id == snapshot_id, SnapshotScore.id > after)
-                    .order_by(SnapshotScore.id)
+                    .where(col(SnapshotScore.snapshot_id) == snapshot_id, col(SnapshotScore.id) > after)
+                    .order_by(col(SnapshotScore.id))
                     .limit(EXPORT_BATCH)
                 )
             ).all()
@@ -232,7 +235,7 @@ def _explanation_filter(statement, snapshot_id: uuid.UUID, subject_type: str, su
         SnapshotExplanation.snapshot_id == snapshot_id, SnapshotExplanation.subject_type == subject_type
     )
     if subject_id is None:
-        return statement.where(SnapshotExplanation.subject_id.is_(None))
+        return statement.where(col(SnapshotExplanation.subject_id).is_(None))
     return statement.where(SnapshotExplanation.subject_id == subject_id)
 
 
@@ -244,8 +247,8 @@ async def get_explanation(
     snapshot_id = await get_snapshot_id(session, reference)
     header = (
         await session.execute(
-            select(Snapshot.as_of, Snapshot.input_watermark, Snapshot.content_hash).where(
-                Snapshot.id == snapshot_id
+            select(col(Snapshot.as_of), col(Snapshot.input_watermark), col(Snapshot.content_hash)).where(
+                col(Snapshot.id) == snapshot_id
             )
         )
     ).one()
@@ -262,7 +265,9 @@ async def get_explanation(
     ).first()
     if documents is None:
         explained = await session.scalar(
-            select(SnapshotExplanation.id).where(SnapshotExplanation.snapshot_id == snapshot_id).limit(1)
+            select(col(SnapshotExplanation.id))
+            .where(col(SnapshotExplanation.snapshot_id) == snapshot_id)
+            .limit(1)
         )
         if explained is None:
             raise NotFound("This snapshot was published without explanations.")
@@ -288,7 +293,9 @@ async def stream_scores_with_explanations(
     Both tables are walked by keyset in the same order (the run writes the rows of each in
     subject order), a batch of score rows and the explanations of their subjects at a time.
     """
-    after_score = after_explanation = 0
+    # The types of the ids (None only before an insert).
+    after_score: int | None = 0
+    after_explanation: int | None = 0
     # A batch may end within a subject's rows: the last subject's documents are kept for the next.
     documents: dict[tuple[str, str | None], dict[str, bytes]] = {}
     while True:
@@ -296,22 +303,22 @@ async def stream_scores_with_explanations(
             rows = (
                 await session.scalars(
                     select(SnapshotScore)
-                    .where(SnapshotScore.snapshot_id == snapshot_id, SnapshotScore.id > after_score)
-                    .order_by(SnapshotScore.id)
+                    .where(col(SnapshotScore.snapshot_id) == snapshot_id, col(SnapshotScore.id) > after_score)
+                    .order_by(col(SnapshotScore.id))
                     .limit(EXPORT_BATCH)
                 )
             ).all()
             wanted = {(row.subject_type, row.subject_id) for row in rows} - documents.keys()
-            explanations = []
+            explanations: Sequence[SnapshotExplanation] = []
             if wanted:
                 explanations = (
                     await session.scalars(
                         select(SnapshotExplanation)
                         .where(
-                            SnapshotExplanation.snapshot_id == snapshot_id,
-                            SnapshotExplanation.id > after_explanation,
+                            col(SnapshotExplanation.snapshot_id) == snapshot_id,
+                            col(SnapshotExplanation.id) > after_explanation,
                         )
-                        .order_by(SnapshotExplanation.id)
+                        .order_by(col(SnapshotExplanation.id))
                         .limit(len(wanted))
                     )
                 ).all()
@@ -321,8 +328,8 @@ async def stream_scores_with_explanations(
             }
         for row in rows:
             encoded = orjson.dumps({field: getattr(row, field) for field in SCORE_FIELDS})
-            explanation = documents.get((row.subject_type, row.subject_id), {}).get(row.axis, b"null")
-            yield encoded[:-1] + b',"explanation":' + explanation + b"}"
+            document = documents.get((row.subject_type, row.subject_id), {}).get(row.axis, b"null")
+            yield encoded[:-1] + b',"explanation":' + document + b"}"
         if explanations:
             after_explanation = explanations[-1].id
         if len(rows) < EXPORT_BATCH:
