@@ -1,7 +1,10 @@
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from services.core.auth.models import ApiKey
 from services.core.auth.principal import Principal
@@ -43,6 +46,7 @@ async def list_mapped_catalysts(session: AsyncSession, **filters) -> list[Cataly
 async def map_body(session: AsyncSession, **filters) -> bytes:
     """The map's FeatureCollection, encoded (see geojson.encode_features): on PostgreSQL from
     one statement read straight from the driver, elsewhere from the models."""
+    features: Iterable[dict[str, Any]]
     if uses_postgresql(session):
         records = await repository.CATALYST_MAP.records(session, filters)
         features = (geojson.feature(*record) for record in records)
@@ -99,9 +103,9 @@ async def delete_catalyst(session: AsyncSession, principal: Principal, catalyst:
     # Its write keys speak for a catalyst that no longer exists: they stop working with it.
     revoked = await session.scalars(
         update(ApiKey)
-        .where(ApiKey.catalyst_id == catalyst.id, ApiKey.revoked_at.is_(None))
+        .where(col(ApiKey.catalyst_id) == catalyst.id, col(ApiKey.revoked_at).is_(None))
         .values(revoked_at=catalyst.deleted_at)
-        .returning(ApiKey.id)
+        .returning(col(ApiKey.id))
     )
     revoked_ids = list(revoked)
     await session.flush()
