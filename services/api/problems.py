@@ -1,6 +1,7 @@
 """RFC 9457 problem details: the one shape of every error the API returns."""
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -88,7 +89,7 @@ def problem_response(
     slug: str | None = None,
     title: str | None = None,
     errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + slug if slug else "about:blank",

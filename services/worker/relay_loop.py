@@ -60,6 +60,7 @@ class RelayLoop:
             await purge_expired_previews(self.context)
 
     async def _fire_schedule(self) -> None:
+        assert self.schedule is not None, "run_once fires only a configured schedule"
         due = self.schedule.latest_at_or_before(utcnow())
         if self._fired_up_to is not None and due <= self._fired_up_to:
             return

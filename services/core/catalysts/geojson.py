@@ -95,6 +95,8 @@ def feature(
 
 
 def catalyst_feature(catalyst: Catalyst) -> dict:
+    # The map lists only catalysts with both coordinates (repository.CATALYST_MAP).
+    assert catalyst.latitude is not None and catalyst.longitude is not None
     return feature(
         catalyst.id,
         catalyst.name,
