@@ -8,6 +8,7 @@ import time_machine
 from sqlalchemy import select
 
 from services.core.config import Settings
+from services.core.snapshots import service as snapshot_service
 from services.core.snapshots.identity import content_hash
 from services.core.webhooks.models import WebhookDelivery
 from services.worker.context import TaskContext
@@ -175,7 +176,9 @@ async def test_a_published_snapshot_cannot_change(app, client, staff, scored_all
     assert (await client.get(path, headers=staff)).json() == stored
 
 
-async def test_export_as_csv_streams_every_row(app, client, staff, scored_alliance):
+async def test_export_as_csv_streams_every_row(app, client, staff, scored_alliance, monkeypatch):
+    # Batches of 2 rows: a snapshot of a dozen rows is written in several, as a large one is.
+    monkeypatch.setattr(snapshot_service, "EXPORT_BATCH", 2)
     job = await _run_job(app, client, staff)
     path = f"/v1/snapshots/{job['snapshot_id']}"
     as_json = (await client.get(f"{path}/export", headers=staff)).json()
@@ -183,6 +186,10 @@ async def test_export_as_csv_streams_every_row(app, client, staff, scored_allian
     assert response.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert len(rows) == len(as_json) == (await client.get(path, headers=staff)).json()["counts"]["score_rows"]
+    assert len(as_json) > 2 * snapshot_service.EXPORT_BATCH
+    # The header once, at the top: every row is a row of scores.
+    assert [row["subject_type"] for row in rows] == [row["subject_type"] for row in as_json]
+    assert response.text.count("subject_type") == 1
 
 
 async def test_compare_two_snapshots(app, client, staff, scored_alliance):

@@ -115,14 +115,15 @@ async def _json_items(items):
 
 async def _csv_chunks(rows):
     buffered = []
+    header = True  # once, before the first batch
     async for row in rows:
         row = dict(row, flags=" ".join(row["flags"]))
         buffered.append(row)
         if len(buffered) >= service.EXPORT_BATCH:
-            for chunk in write_csv(service.SCORE_FIELDS, buffered):
+            for chunk in write_csv(service.SCORE_FIELDS, buffered, header=header):
                 yield chunk.encode()
-            buffered = []
-    for chunk in write_csv(service.SCORE_FIELDS, buffered):
+            buffered, header = [], False
+    for chunk in write_csv(service.SCORE_FIELDS, buffered, header=header):
         yield chunk.encode()
 
 

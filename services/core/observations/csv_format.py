@@ -124,12 +124,16 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-def write_csv(columns: Iterable[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """CSV text, chunk by chunk, so that a long export is streamed in constant memory."""
+def write_csv(
+    columns: Iterable[str], rows: Iterable[dict[str, Any]], *, header: bool = True
+) -> Iterator[str]:
+    """CSV text, chunk by chunk, so that a long export is streamed in constant memory; with
+    `header=False`, the rows alone (the next batch of an export already under way)."""
     columns = list(columns)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for count, row in enumerate(rows, start=1):
         writer.writerow([safe_cell(row.get(column)) for column in columns])
         if count % 1000 == 0:
