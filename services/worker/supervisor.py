@@ -31,7 +31,8 @@ class WorkerSupervisor:
     def __init__(self, settings_class: type, redis_url: str) -> None:
         self.settings_class = settings_class
         self.redis_url = redis_url
-        self._stopping: asyncio.Event | None = None
+        # Made again by each run; an Event binds to no loop until it is awaited.
+        self._stopping = asyncio.Event()
         self._current: Worker | None = None
         self._retired: dict[Worker, asyncio.Task] = {}
 
@@ -68,11 +69,11 @@ class WorkerSupervisor:
                 logger.info("Redis is available again: the worker takes jobs again")
                 unavailable_since_warning = False
             delay = FIRST_RETRY_SECONDS
-            error = await self._run_one(pool)
-            if error is None:
+            failure = await self._run_one(pool)
+            if failure is None:
                 return
             # One warning per outage: the reconnection attempts that follow are quiet.
-            logger.warning("Redis is unavailable (%s): the worker reconnects in %.0f s", error, delay)
+            logger.warning("Redis is unavailable (%s): the worker reconnects in %.0f s", failure, delay)
             unavailable_since_warning = True
             await self._pause(delay)
             delay = min(delay * 2, LONGEST_RETRY_SECONDS)
@@ -113,7 +114,6 @@ class WorkerSupervisor:
             await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def _on_signal(self, signum: signal.Signals) -> None:
-        assert self._stopping is not None
         self._stopping.set()
         current = self._current
         if current is not None:
