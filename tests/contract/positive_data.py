@@ -6,10 +6,12 @@ beyond JSON Schema: a request names a territory, catalyst, organisation, member,
 or methodology that must exist; an end date is not before its start; a target lies in the
 indicator's direction from its baseline; an ordinal scale goes up; `worst` and `best`
 differ; a batch names each (indicator, period) once; an idempotency key is not reused for
-another request. Before a positive case is sent, the values these rules constrain are
-replaced by ones that satisfy them, so that the check holds the API to what the document
-does describe, and requests reach past the existence checks into the code behind them.
-Negative cases are sent as generated.
+another request; explanations are exported in JSON, not CSV. Before a positive case is
+sent, the values these rules constrain are replaced by ones that satisfy them, so that the
+check holds the API to what the document does describe, and requests reach past the
+existence checks into the code behind them.
+Negative cases are sent as generated, but for the ids of their paths in the run over HTTP
+(name_existing_objects).
 """
 
 import ipaddress
@@ -64,6 +66,8 @@ def make_valid(case: Case, existing: Existing, *, paths_too: bool = True) -> Non
         and query["to"] < query["from"]
     ):
         query["from"], query["to"] = query["to"], query["from"]
+    if query.get("include") == "explanations" and query.get("format") == "csv":
+        del query["format"]  # explanations are exported in JSON only, the default
     if isinstance(case.body, dict):
         if case.method.upper() == "PATCH":
             _complete_rule_groups(case.body)
@@ -82,6 +86,17 @@ def _use_existing_path_ids(case: Case, existing: Existing) -> None:
             parameters[name] = getattr(existing, name)
     for name in ("snapshot_id", "preview_id"):
         if name in parameters and getattr(existing, name) is not None:
+            parameters[name] = getattr(existing, name)
+
+
+def name_existing_objects(case: Case, existing: Existing) -> None:
+    """In a negative case, the ids of its path that are well-formed name existing objects, so
+    that the value the case makes invalid reaches the validation of an existing object instead
+    of a 404. An id that is itself the invalid part (not a UUID) is left as generated."""
+    parameters = case.path_parameters or {}
+    for name in ("catalyst_id", "organisation_id", "alliance_id", "member_id", "indicator_id"):
+        value = parameters.get(name)
+        if isinstance(value, str) and UUID_TEXT.fullmatch(value):
             parameters[name] = getattr(existing, name)
 
 
