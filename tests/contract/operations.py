@@ -4,6 +4,7 @@ everywhere): all of schemathesis's default checks, on positive and negative case
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
 
+from tests.contract.conftest import StaffKey
 from tests.contract.positive_data import is_positive, make_valid
 
 # Bounded so that the contract suite stays within its time: coverage cases come on top.
@@ -18,7 +19,20 @@ EXAMPLES = settings(
 )
 
 
+def with_current_key(case: Case) -> None:
+    """Set the test's key on a case, unless the case tests a missing or malformed one.
+
+    The auth provider (StaffKey) sets it on the cases drawn while a test runs, but the
+    coverage phase builds its cases when the module is collected, before any key exists:
+    without this they are all sent with a generated `Bearer ` and answered 401, and the
+    phase tests authentication only.
+    """
+    if StaffKey.secret and not case.operation.schema.is_security_param_negated(case):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {StaffKey.secret}"}
+
+
 def check_operation(case: Case, contract_app, existing) -> None:
+    with_current_key(case)
     if is_positive(case):
         make_valid(case, existing)
     # No `checks` argument: every check enabled by default runs (see test_checks.py).
