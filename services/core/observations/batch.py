@@ -1,6 +1,7 @@
 """A JSON batch of observations: a list of items, each checked on its own."""
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -28,12 +29,13 @@ def parse_batch(data: Any) -> tuple[list[IncomingValue], ItemErrors]:
         raise Invalid.field(
             ["body"], f"A batch holds at most {MAX_BATCH_ITEMS} items; this one has {len(data)}.", "too_long"
         )
+    items: Sequence[BatchObservation | None]
     try:
         items = _items_adapter.validate_python(data)
     except ValidationError as exc:
-        bad = set()
+        bad: set[int] = set()
         for error in exc.errors():
-            index = error["loc"][0]
+            index = cast(int, error["loc"][0])  # the errors of a list are located by position
             bad.add(index)
             field = ".".join(str(part) for part in error["loc"][1:]) or None
             errors.add(index, field, error["msg"], error["type"])
