@@ -34,7 +34,7 @@ def _json(event_dict, **_) -> str:
     return orjson.dumps(event_dict, default=str).decode()
 
 
-_SHARED_PROCESSORS = [
+_SHARED_PROCESSORS: list[structlog.typing.Processor] = [
     structlog.contextvars.merge_contextvars,
     _add_process_id,
     structlog.stdlib.add_log_level,
