@@ -140,28 +140,6 @@ def compared(key: tuple, score: float | None, other_score: float | None) -> dict
     }
 
 
-async def list_scores(
-    session: AsyncSession,
-    snapshot: Snapshot,
-    *,
-    subject_type: str | None,
-    subject_id: str | None,
-    axis: str | None,
-    cursor: str | None,
-    limit: int,
-):
-    return await score_row_page(
-        session,
-        SnapshotScore.snapshot_id,
-        snapshot.id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        axis=axis,
-        cursor=cursor,
-        limit=limit,
-    )
-
-
 async def list_score_rows(
     session: AsyncSession,
     snapshot_id: uuid.UUID,
