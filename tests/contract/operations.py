@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import Case
 
 from tests.contract.conftest import StaffKey
-from tests.contract.positive_data import is_positive, make_valid
+from tests.contract.positive_data import is_positive, make_valid, name_existing_objects
 
 # Bounded so that the contract suite stays within its time: coverage cases come on top.
 EXAMPLES = settings(
@@ -35,5 +35,7 @@ def check_operation(case: Case, contract_app, existing) -> None:
     with_current_key(case)
     if is_positive(case):
         make_valid(case, existing)
+    else:
+        name_existing_objects(case, existing)
     # No `checks` argument: every check enabled by default runs (see test_checks.py).
     case.call_and_validate(app=contract_app)

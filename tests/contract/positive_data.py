@@ -10,8 +10,8 @@ another request; explanations are exported in JSON, not CSV. Before a positive c
 sent, the values these rules constrain are replaced by ones that satisfy them, so that the
 check holds the API to what the document does describe, and requests reach past the
 existence checks into the code behind them.
-Negative cases are sent as generated, but for the ids of their paths in the run over HTTP
-(name_existing_objects).
+Negative cases are sent as generated, but for the well-formed ids of their paths, which name
+existing objects (name_existing_objects).
 """
 
 import ipaddress
