@@ -261,11 +261,12 @@ class SnapshotAnswersMiddleware:
     async def _resolve(self, match: re.Match) -> tuple[str, str | None, bool] | None:
         references = [match["snapshot"]] + ([match["other"]] if match["other"] else [])
         through_latest = LATEST in references
-        latest = None
+        latest = ""
         if through_latest:
-            latest = self.latest.current(self.listening()) or await self.latest.read(self.session_factory)
-            if latest is None:
+            found = self.latest.current(self.listening()) or await self.latest.read(self.session_factory)
+            if found is None:
                 return None  # nothing published yet: the application answers 404
+            latest = found
         resolved = [latest if reference == LATEST else _canonical(reference) for reference in references]
         return resolved[0], resolved[1] if len(resolved) > 1 else None, through_latest
 
