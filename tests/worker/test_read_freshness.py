@@ -18,7 +18,8 @@ from tests.databases import fresh_database
 from tests.faults.support import staff_headers, wait_for_job
 from tests.worker.processes import ApiServer, RedisServer, Worker
 
-REQUESTS_PER_ROUND = 24
+REQUESTS_PER_ROUND = 12
+MAX_ROUNDS = 20
 WITH_REDIS_WITHIN_SECONDS = 1.0
 WITHOUT_REDIS_WITHIN_SECONDS = 10.0
 CATALYST = {
@@ -56,16 +57,25 @@ def _serve(database_url: str, redis_url: str | None) -> ApiServer:
 
 
 async def _each_on_its_own_connection(server: ApiServer, path: str, headers: dict) -> list[httpx.Response]:
+    """Requests of `path`, each on a new connection, until both processes have answered some
+    (the kernel gives connections to either; under load it may give many in a row to one)."""
+    log_start = len(server.log_tail(100_000_000))
     limits = httpx.Limits(max_keepalive_connections=0)
+    responses: list[httpx.Response] = []
     async with httpx.AsyncClient(base_url=server.url, headers=headers, limits=limits, timeout=10) as client:
-        return [await client.get(path) for _ in range(REQUESTS_PER_ROUND)]
+        for _ in range(MAX_ROUNDS):
+            responses += [await client.get(path) for _ in range(REQUESTS_PER_ROUND)]
+            await asyncio.sleep(0.1)  # the access line is written once the answer is sent
+            if len(_processes_that_answered(server, path, log_start)) == 2:
+                return responses
+    raise AssertionError(f"one process answered all {len(responses)} requests of {path}")
 
 
-def _processes_that_answered(server: ApiServer, path: str) -> set[str]:
-    pattern = re.compile(rf"path={re.escape(path)}\b.*")
+def _processes_that_answered(server: ApiServer, path: str, log_start: int = 0) -> set[str]:
+    pattern = re.compile(rf"path={re.escape(path.split('?')[0])}(?:\s|$)")
     return {
         match.group(1)
-        for line in server.log_tail(10_000_000).splitlines()
+        for line in server.log_tail(100_000_000)[log_start:].splitlines()
         if pattern.search(line) and (match := re.search(r"\bpid=(\d+)", line))
     }
 
@@ -88,21 +98,17 @@ async def _revocation_reaches_every_process(server, client, within: float) -> No
     key_id, reader = await _create_read_key(client)
     warm = await _each_on_its_own_connection(server, "/v1/vocabularies", reader)
     assert {response.status_code for response in warm} == {200}
-    assert len(_processes_that_answered(server, "/v1/vocabularies")) == 2, (
-        "one process answered every request"
-    )
     revoked = await client.delete(f"/v1/api-keys/{key_id}")
     assert revoked.status_code == 200
     await asyncio.sleep(within)
     after = await _each_on_its_own_connection(server, "/v1/vocabularies", reader)
-    assert [response.status_code for response in after] == [401] * REQUESTS_PER_ROUND
+    assert {response.status_code for response in after} == {401}
 
 
 async def _latest_moves_on_every_process(server, client, headers, within: float) -> None:
     first = await _publish(client)
     warm = await _each_on_its_own_connection(server, "/v1/snapshots/latest", headers)
     assert {response.json()["id"] for response in warm} == {first}
-    assert len(_processes_that_answered(server, "/v1/snapshots/latest")) == 2
     second = await _publish(client)
     await asyncio.sleep(within)
     after = await _each_on_its_own_connection(server, "/v1/snapshots/latest", headers)
