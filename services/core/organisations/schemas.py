@@ -8,19 +8,25 @@ from services.core.territories.schemas import TerritoryCode
 from services.core.vocabularies import ActorType
 
 
-def _check_siren(value: str) -> str:
-    """A SIREN is 9 digits with a Luhn check digit (INSEE)."""
-    if len(value) != 9 or not value.isdigit():
-        raise ValueError("a SIREN is 9 digits")
+def luhn_sum(digits: str) -> int:
+    """The Luhn sum of a string of digits: a number whose sum is a multiple of 10 is valid.
+    Counting from the right from 0, every odd position is doubled (less 9 above 9)."""
     total = 0
-    for position, char in enumerate(reversed(value)):
+    for position, char in enumerate(reversed(digits)):
         digit = int(char)
         if position % 2 == 1:
             digit *= 2
             if digit > 9:
                 digit -= 9
         total += digit
-    if total % 10 != 0:
+    return total
+
+
+def _check_siren(value: str) -> str:
+    """A SIREN is 9 digits with a Luhn check digit (INSEE)."""
+    if len(value) != 9 or not value.isdigit():
+        raise ValueError("a SIREN is 9 digits")
+    if luhn_sum(value) % 10 != 0:
         raise ValueError("invalid SIREN: its check digit does not match")
     return value
 
