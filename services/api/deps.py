@@ -1,7 +1,8 @@
 """Dependencies shared by the routes: the session, the caller, pagination, query hygiene."""
 
+import re
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
@@ -139,6 +140,15 @@ SearchQuery = Annotated[
 ]
 
 _allowed_query_names: dict[int, frozenset[str]] = {}
+_scalar_kinds: dict[int, dict[tuple[str, str], str]] = {}
+
+# An integer or a boolean parameter written as the OpenAPI document (JSON Schema) reads it: a
+# JSON number of integral value (`12`, `-3`, `5.0`), `true` or `false`. pydantic alone would also
+# take "1_000", "+12", " 12" or "0x1A" for an integer and "yes", "1" or "on" for a boolean.
+SCALAR_TEXT = {
+    "integer": (re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"), "an integer"),
+    "boolean": (re.compile(r"true|false"), "`true` or `false`"),
+}
 
 
 def _collect_query_names(dependant: Dependant) -> set[str]:
@@ -154,6 +164,56 @@ def _query_names(route: APIRoute) -> frozenset[str]:
         names = frozenset(_collect_query_names(route.dependant))
         _allowed_query_names[id(route)] = names
     return names
+
+
+def _scalar_kind(annotation: object) -> str | None:
+    """`integer` or `boolean` for a parameter of that type (optional or not), else None."""
+    types = [kind for kind in (get_args(annotation) or (annotation,)) if kind is not type(None)]
+    if types and all(kind is bool for kind in types):
+        return "boolean"
+    if types and all(kind is int for kind in types):
+        return "integer"
+    return None
+
+
+def _collect_scalar_kinds(dependant: Dependant) -> dict[tuple[str, str], str]:
+    kinds = {}
+    for location, params in (("query", dependant.query_params), ("path", dependant.path_params)):
+        for param in params:
+            kind = _scalar_kind(param.field_info.annotation)
+            if kind is not None:
+                kinds[(location, param.alias)] = kind
+    for sub_dependant in dependant.dependencies:
+        kinds |= _collect_scalar_kinds(sub_dependant)
+    return kinds
+
+
+def _scalar_kinds_of(route: APIRoute) -> dict[tuple[str, str], str]:
+    kinds = _scalar_kinds.get(id(route))
+    if kinds is None:
+        kinds = _collect_scalar_kinds(route.dependant)
+        _scalar_kinds[id(route)] = kinds
+    return kinds
+
+
+def _check_scalar_text(request: Request, route: APIRoute) -> None:
+    """Integers and booleans of the query and the path written as the document says."""
+    errors = []
+    for (location, name), kind in _scalar_kinds_of(route).items():
+        values = (
+            request.query_params.getlist(name) if location == "query" else [request.path_params.get(name)]
+        )
+        pattern, expected = SCALAR_TEXT[kind]
+        for value in values:
+            if isinstance(value, str) and not pattern.fullmatch(value):
+                errors.append(
+                    {"loc": [location, name], "msg": f"Expected {expected}.", "code": f"{kind}_text"}
+                )
+    if errors:
+        fields = ", ".join(".".join(error["loc"]) for error in errors)
+        raise ProblemException(
+            422, f"The request is not valid: {fields}.", slug="validation-error", errors=errors
+        )
 
 
 async def check_request_parameters(request: Request) -> None:
@@ -172,6 +232,7 @@ async def check_request_parameters(request: Request) -> None:
                     slug="bad-request",
                     errors=[{"loc": [location, name], "msg": "NUL character.", "code": "nul_character"}],
                 )
+    _check_scalar_text(request, route)
     unknown = sorted({name for name in request.query_params if name not in allowed})
     if unknown:
         raise ProblemException(
