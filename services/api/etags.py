@@ -1,4 +1,5 @@
-"""Entity tags of single objects: `ETag` on reads, `If-None-Match` (304), `If-Match` (412)."""
+"""Entity tags of single objects: `ETag` on reads and writes, `If-Match` (412). A read whose
+`If-None-Match` names its tag gets a 304 from services.api.conditional, as every GET does."""
 
 import hashlib
 
@@ -13,33 +14,19 @@ def etag_of(representation: BaseModel) -> str:
     return f'"{digest[:32]}"'
 
 
-def _matches(header: str, etag: str, *, strong: bool = False) -> bool:
-    """Whether `header` (a list of entity tags, or *) names `etag` (RFC 9110 §13.1.1-2).
-
-    The weak comparison (If-None-Match) ignores W/ on both sides; the strong one (If-Match,
-    `strong=True`) never matches a weak tag: a weak tag only promises an equivalent
-    representation, not the same bytes a write was based on.
-    """
+def _matches_strongly(header: str, etag: str) -> bool:
+    """Whether `header` (a list of entity tags, or *) names `etag` by the strong comparison of
+    RFC 9110 §13.1.1: a weak tag never matches, since it only promises an equivalent
+    representation, not the same bytes a write was based on. (If-None-Match, which compares
+    weakly, is answered for every GET by services.api.conditional.)"""
     candidates = [value.strip() for value in header.split(",")]
-    if not strong:
-        candidates = [value.removeprefix("W/") for value in candidates]
     return "*" in candidates or etag in candidates
-
-
-def conditional_read(request: Request, response: Response, representation: BaseModel):
-    """The representation with its ETag, or a bare 304 when the client's copy is current."""
-    etag = etag_of(representation)
-    if_none_match = request.headers.get("if-none-match")
-    if if_none_match is not None and _matches(if_none_match, etag):
-        return Response(status_code=304, headers={"ETag": etag})
-    response.headers["ETag"] = etag
-    return representation
 
 
 def check_if_match(request: Request, current: BaseModel) -> None:
     """Refuse a write made against a stale copy (optimistic concurrency)."""
     if_match = request.headers.get("if-match")
-    if if_match is not None and not _matches(if_match, etag_of(current), strong=True):
+    if if_match is not None and not _matches_strongly(if_match, etag_of(current)):
         raise ProblemException(
             412,
             "The object changed since you read it: fetch it again and reapply your change.",

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, PublicReaderDep, SearchQuery, SessionDep, WriterDep
-from services.api.etags import check_if_match, conditional_read, with_etag
+from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.api.pages import page_response
 from services.api.routes.catalysts import TerritoryFilter
@@ -66,11 +66,9 @@ async def create_alliance(
     response_model=AllianceRead,
     responses=problems(304, 404),
 )
-async def get_alliance(
-    alliance_id: uuid.UUID, session: SessionDep, _: PublicReaderDep, request: Request, response: Response
-):
+async def get_alliance(alliance_id: uuid.UUID, session: SessionDep, _: PublicReaderDep, response: Response):
     alliance = await service.get_alliance(session, alliance_id)
-    return conditional_read(request, response, AllianceRead.model_validate(alliance))
+    return with_etag(response, AllianceRead.model_validate(alliance))
 
 
 @router.patch(

@@ -13,7 +13,7 @@ from services.api.deps import (
     StaffDep,
     WriterDep,
 )
-from services.api.etags import check_if_match, conditional_read, with_etag
+from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.api.pages import page_response
 from services.core.catalysts import service
@@ -68,11 +68,9 @@ async def create_catalyst(
     response_model=CatalystRead,
     responses=problems(304, 404),
 )
-async def get_catalyst(
-    catalyst_id: uuid.UUID, session: SessionDep, _: PublicReaderDep, request: Request, response: Response
-):
+async def get_catalyst(catalyst_id: uuid.UUID, session: SessionDep, _: PublicReaderDep, response: Response):
     catalyst = await service.get_catalyst(session, catalyst_id)
-    return conditional_read(request, response, CatalystRead.model_validate(catalyst))
+    return with_etag(response, CatalystRead.model_validate(catalyst))
 
 
 @router.patch(

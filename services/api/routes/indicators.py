@@ -11,7 +11,7 @@ from services.api.deps import (
     SessionDep,
     WriterDep,
 )
-from services.api.etags import check_if_match, conditional_read, with_etag
+from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.core.alliances.service import get_alliance
 from services.core.indicators import service
@@ -77,11 +77,9 @@ async def create_indicator(
     response_model=IndicatorRead,
     responses=problems(304, 404),
 )
-async def get_indicator(
-    indicator_id: uuid.UUID, session: SessionDep, _: ReaderDep, request: Request, response: Response
-):
+async def get_indicator(indicator_id: uuid.UUID, session: SessionDep, _: ReaderDep, response: Response):
     indicator = await service.get_indicator(session, indicator_id)
-    return conditional_read(request, response, IndicatorRead.model_validate(indicator))
+    return with_etag(response, IndicatorRead.model_validate(indicator))
 
 
 @router.patch(

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SessionDep, WriterDep
-from services.api.etags import check_if_match, conditional_read, with_etag
+from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.core.alliances import service
 from services.core.alliances.schemas import MemberCreate, MemberRead, MemberUpdate
@@ -71,12 +71,11 @@ async def get_member(
     member_id: uuid.UUID,
     session: SessionDep,
     _: ReaderDep,
-    request: Request,
     response: Response,
 ):
     alliance = await service.get_alliance(session, alliance_id)
     member = await service.get_member(session, alliance, member_id)
-    return conditional_read(request, response, MemberRead.model_validate(member))
+    return with_etag(response, MemberRead.model_validate(member))
 
 
 @router.patch(

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, ReaderDep, SearchQuery, SessionDep, WriterDep
-from services.api.etags import check_if_match, conditional_read, with_etag
+from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.api.routes.catalysts import TerritoryFilter
 from services.core.organisations import service
@@ -64,11 +64,10 @@ async def get_organisation(
     organisation_id: uuid.UUID,
     session: SessionDep,
     _: ReaderDep,
-    request: Request,
     response: Response,
 ):
     organisation = await service.get_organisation(session, organisation_id)
-    return conditional_read(request, response, OrganisationRead.model_validate(organisation))
+    return with_etag(response, OrganisationRead.model_validate(organisation))
 
 
 @router.patch(

@@ -11,7 +11,7 @@ from services.api.deps import (
     StaffDep,
     TerritoryCursorQuery,
 )
-from services.api.etags import check_if_match, conditional_read, with_etag
+from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.territories import service
@@ -54,11 +54,9 @@ async def create_territory(payload: TerritoryCreate, session: SessionDep, _: Sta
 
 
 @router.get("/{code}", summary="Get a territory", response_model=TerritoryRead, responses=problems(304, 404))
-async def get_territory(
-    code: CodePath, session: SessionDep, _: PublicReaderDep, request: Request, response: Response
-):
+async def get_territory(code: CodePath, session: SessionDep, _: PublicReaderDep, response: Response):
     territory = await service.get_territory(session, code)
-    return conditional_read(request, response, TerritoryRead.model_validate(territory))
+    return with_etag(response, TerritoryRead.model_validate(territory))
 
 
 @router.patch(

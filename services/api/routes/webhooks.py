@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
 from services.api.deps import CursorQuery, LimitQuery, SessionDep, StaffDep
-from services.api.etags import check_if_match, conditional_read, with_etag
+from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.core.pagination import DEFAULT_LIMIT, Page
 from services.core.webhooks import service
@@ -54,11 +54,9 @@ async def list_webhooks(
     response_model=WebhookRead,
     responses=problems(304, 404),
 )
-async def get_webhook(
-    webhook_id: uuid.UUID, session: SessionDep, _: StaffDep, request: Request, response: Response
-):
+async def get_webhook(webhook_id: uuid.UUID, session: SessionDep, _: StaffDep, response: Response):
     subscription = await service.get_webhook(session, webhook_id)
-    return conditional_read(request, response, WebhookRead.model_validate(subscription))
+    return with_etag(response, WebhookRead.model_validate(subscription))
 
 
 @router.patch(
