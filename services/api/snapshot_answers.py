@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.api.conditional import etag_of_body, if_none_match_matches
+from services.api.conditional import etag_of_body
 from services.core.auth.key_cache import ApiKeyCache
 from services.core.auth.service import key_hash_of
 from services.core.db import session_scope
@@ -71,7 +71,6 @@ def cache_control(public: bool, through_latest: bool) -> bytes:
 class Answer:
     body: bytes
     headers: tuple[tuple[bytes, bytes], ...]  # as the application sent them, ETag included
-    etag: bytes
     route: object  # the matched route, for the access log and metrics
 
     @property
@@ -213,17 +212,8 @@ class SnapshotAnswersMiddleware:
             await self._answer_and_keep(scope, receive, send, path, key, cache_control)
             return
         scope["route"] = answer.route
-        if_none_match = headers.get(b"if-none-match")
-        if if_none_match is not None and if_none_match_matches(if_none_match, answer.etag):
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 304,
-                    "headers": [(b"etag", answer.etag), (b"cache-control", cache_control)],
-                }
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return
+        # Its ETag is among its headers: a client whose copy is current gets its 304 from
+        # services.api.conditional, around this middleware, as for any GET.
         await send(
             {
                 "type": "http.response.start",
@@ -292,13 +282,12 @@ class SnapshotAnswersMiddleware:
                 return
             body = message.get("body", b"")
             response_headers = list(start.get("headers", []))
-            etag = next((value for name, value in response_headers if name.lower() == b"etag"), None)
-            if etag is None:
-                etag = etag_of_body(body)
-                response_headers.append((b"etag", etag))
+            if not any(name.lower() == b"etag" for name, _ in response_headers):
+                # Computed once, with the answer kept, rather than on each answer sent from it.
+                response_headers.append((b"etag", etag_of_body(body)))
             route = inner.get("route")
             scope["route"] = route
-            self.cache.put(key, Answer(body, tuple(response_headers), etag, route))
+            self.cache.put(key, Answer(body, tuple(response_headers), route))
             start = None
             await send(
                 {

@@ -178,7 +178,7 @@ async def test_lists_have_an_etag_and_304_and_a_write_changes_it(client, staff):
 
 
 def _answer(size: int) -> Answer:
-    return Answer(b"x" * size, ((b"content-type", b"application/json"),), b'"tag"', None)
+    return Answer(b"x" * size, ((b"content-type", b"application/json"), (b"etag", b'"tag"')), None)
 
 
 def test_the_answer_cache_stays_within_its_bound_and_forgets_the_least_recently_used():
