@@ -3,6 +3,9 @@ database round trip once kept, caching headers, `latest` moving on a publication
 key refused at once (both databases; the freshness across processes is tested on a real
 server in tests/worker/test_read_freshness.py)."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from sqlalchemy import event
 
@@ -52,8 +55,9 @@ async def uncached_client(app, database_url):
     await bare.state.engine.dispose()
 
 
-def _count_checkouts(app) -> list[int]:
-    """How many times the app took a database connection (any statement, ORM or driver)."""
+@contextmanager
+def _counting_checkouts(app) -> Iterator[list[int]]:
+    """How many times the app takes a database connection in the block (any statement)."""
     taken = [0]
     pool = app.state.engine.sync_engine.pool
 
@@ -61,7 +65,10 @@ def _count_checkouts(app) -> list[int]:
         taken[0] += 1
 
     event.listen(pool, "checkout", checkout)
-    return taken
+    try:
+        yield taken
+    finally:
+        event.remove(pool, "checkout", checkout)
 
 
 async def test_kept_answers_are_the_applications_bytes_and_cost_no_database_round_trip(
@@ -72,8 +79,8 @@ async def test_kept_answers_are_the_applications_bytes_and_cost_no_database_roun
         uncached = await uncached_client.get(path, params=params, headers=staff)
         assert uncached.status_code == 200, (path, uncached.text)
         answered = await client.get(path, params=params, headers=staff)
-        taken = _count_checkouts(app)
-        kept = await client.get(path, params=params, headers=staff)
+        with _counting_checkouts(app) as taken:
+            kept = await client.get(path, params=params, headers=staff)
         assert taken == [0], f"{path}: the kept answer read the database"
         assert answered.content == kept.content == uncached.content, path
         assert _stable_headers(answered) == _stable_headers(kept), path
@@ -89,12 +96,12 @@ async def test_parameters_in_another_order_are_the_same_answer_and_a_repeated_na
     first, _, _ = two_snapshots
     path = f"/v1/snapshots/{first}/scores"
     one = await client.get(f"{path}?subject_type=territory&limit=2", headers=staff)
-    taken = _count_checkouts(app)
-    other = await client.get(f"{path}?limit=2&subject_type=territory", headers=staff)
-    assert taken == [0]
-    assert one.content == other.content
-    repeated = await client.get(f"{path}?limit=3&limit=2&subject_type=territory", headers=staff)
-    assert repeated.status_code == 200
+    with _counting_checkouts(app) as taken:
+        other = await client.get(f"{path}?limit=2&subject_type=territory", headers=staff)
+        assert taken == [0]
+        assert one.content == other.content
+        repeated = await client.get(f"{path}?limit=3&limit=2&subject_type=territory", headers=staff)
+        assert repeated.status_code == 200
     assert taken[0] > 0, "a query whose names repeat went through the application"
     assert repeated.content == one.content  # the last value counts, as without the cache
 

@@ -8,7 +8,6 @@ from services.core.config import Settings
 from services.worker.arq_queue import QUEUE_NAME
 from services.worker.cli_aggregate import request_and_follow
 from tests.databases import fresh_database
-from tests.worker.processes import RedisServer
 
 
 async def _queue_and_other_clients(redis_url: str) -> tuple[int, int]:
@@ -25,15 +24,10 @@ async def _aggregate_then_look(settings: Settings) -> tuple[str, int, int]:
     return status, *await _queue_and_other_clients(settings.redis_url)
 
 
-def test_aggregate_without_wait_closes_its_redis_connections(tmp_path):
-    server = RedisServer()
-    server.start()
-    try:
-        with fresh_database("sqlite", tmp_path) as database_url:
-            settings = Settings(database_url=database_url, redis_url=server.url)
-            status, queued, other_clients = asyncio.run(_aggregate_then_look(settings))
-    finally:
-        server.stop()
+def test_aggregate_without_wait_closes_its_redis_connections(tmp_path, redis_server):
+    with fresh_database("sqlite", tmp_path) as database_url:
+        settings = Settings(database_url=database_url, redis_url=redis_server.url)
+        status, queued, other_clients = asyncio.run(_aggregate_then_look(settings))
     assert status == "queued"
     assert queued == 1  # the command did talk to Redis...
     assert other_clients == 0  # ...and hung up when it was done

@@ -19,21 +19,13 @@ from services.core.vocabularies import ApiKeyScope
 from services.core.webhooks.models import WebhookDelivery
 from tests.databases import fresh_database
 from tests.faults.support import seed_scored_alliances, wait_for_job
-from tests.worker.processes import RedisServer, Worker
+from tests.worker.processes import Worker
 
 
 @pytest.fixture(scope="module")
 def database_url(tmp_path_factory):
     with fresh_database("postgresql", tmp_path_factory.mktemp("previews")) as url:
         yield url
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ the server's log (one line per request, with the process id) shows that both ans
 
 import asyncio
 import re
-import time
 
 import httpx
 import pytest
 
 from tests.databases import fresh_database
 from tests.faults.support import staff_headers, wait_for_job
-from tests.worker.processes import ApiServer, RedisServer, Worker
+from tests.worker.processes import ApiServer, Worker
 
 REQUESTS_PER_ROUND = 12
 MAX_ROUNDS = 20
@@ -39,14 +38,6 @@ def database_url(tmp_path_factory):
 @pytest.fixture(scope="module")
 def staff(database_url):
     return staff_headers(database_url)
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _serve(database_url: str, redis_url: str | None) -> ApiServer:
@@ -166,9 +157,7 @@ async def test_without_redis_every_process_sees_revocations_within_ten_seconds_a
     try:
         with server.shown_on_failure():
             async with httpx.AsyncClient(base_url=server.url, headers=headers, timeout=30) as client:
-                started = time.monotonic()
                 await _revocation_reaches_every_process(server, client, WITHOUT_REDIS_WITHIN_SECONDS)
-                assert time.monotonic() - started >= WITHOUT_REDIS_WITHIN_SECONDS
                 await _latest_moves_on_every_process(server, client, headers, WITH_REDIS_WITHIN_SECONDS)
                 await _a_write_is_seen_by_the_next_list_anywhere(server, client, headers)
     finally:

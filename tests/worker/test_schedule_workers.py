@@ -14,7 +14,7 @@ from services.core.db import create_engine, create_session_factory
 from services.core.jobs.models import AggregationJob
 from services.core.outbox.models import ScheduledRun
 from tests.databases import fresh_database
-from tests.worker.processes import RedisServer, Worker
+from tests.worker.processes import Worker
 
 # Far from UTC on both sides: a schedule read in either zone would fire hours away from UTC.
 TIME_ZONES = ("Pacific/Kiritimati", "America/Los_Angeles")
@@ -25,14 +25,6 @@ WORKERS_READY_WITHIN = 20  # seconds: the instant is chosen that far ahead of th
 def database_url(tmp_path):
     with fresh_database("postgresql", tmp_path) as url:
         yield url
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def test_workers_in_other_time_zones_start_one_job_at_the_utc_instant(database_url, redis_server):

@@ -18,7 +18,7 @@ from services.core.logs import configure_logging
 from services.worker.context import TaskContext
 from services.worker.inline import InlineRunner
 from tests.databases import fresh_database
-from tests.worker.processes import RedisServer, Worker
+from tests.worker.processes import Worker
 
 
 @contextlib.contextmanager
@@ -85,31 +85,26 @@ def test_in_process_a_jobs_log_lines_carry_its_queue_job_id(tmp_path):
     assert (line["queue_job_id"], line["task"], line["attempt"]) == (f"aggregate:{job_id}:0", "aggregate", 1)
 
 
-def test_in_an_arq_worker_a_jobs_log_lines_carry_its_queue_job_id(tmp_path):
-    redis_server = RedisServer()
-    redis_server.start()
-    try:
-        with fresh_database("sqlite", tmp_path) as database_url:
-            job_id = asyncio.run(_request_job(database_url))
-            env = {
-                "DATABASE_URL": database_url,
-                "REDIS_URL": redis_server.url,
-                "OBSERVATOIRE_LOG_FORMAT": "json",
-                "OBSERVATOIRE_RELAY_INTERVAL_SECONDS": "0.2",
-            }
-            worker = Worker(env)  # its relay hands the job to arq
-            with worker.shown_on_failure():
-                try:
-                    deadline = time.monotonic() + 60
-                    while asyncio.run(_job_status(database_url, job_id)) != "succeeded":
-                        assert time.monotonic() < deadline, "the job did not succeed"
-                        time.sleep(0.2)
-                    time.sleep(0.5)  # the line is written just after the commit
-                    log = worker.log_tail(10**6)
-                finally:
-                    worker.stop()
-    finally:
-        redis_server.stop()
+def test_in_an_arq_worker_a_jobs_log_lines_carry_its_queue_job_id(tmp_path, redis_server):
+    with fresh_database("sqlite", tmp_path) as database_url:
+        job_id = asyncio.run(_request_job(database_url))
+        env = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_server.url,
+            "OBSERVATOIRE_LOG_FORMAT": "json",
+            "OBSERVATOIRE_RELAY_INTERVAL_SECONDS": "0.2",
+        }
+        worker = Worker(env)  # its relay hands the job to arq
+        with worker.shown_on_failure():
+            try:
+                deadline = time.monotonic() + 60
+                while asyncio.run(_job_status(database_url, job_id)) != "succeeded":
+                    assert time.monotonic() < deadline, "the job did not succeed"
+                    time.sleep(0.2)
+                time.sleep(0.5)  # the line is written just after the commit
+                log = worker.log_tail(10**6)
+            finally:
+                worker.stop()
     line = _published_line(log, job_id)
     assert (line["queue_job_id"], line["task"], line["attempt"]) == (f"aggregate:{job_id}:0", "aggregate", 1)
 

@@ -25,7 +25,7 @@ from tests.faults.support import (
     staff_headers,
     wait_for_job,
 )
-from tests.worker.processes import ApiServer, RedisServer, Worker
+from tests.worker.processes import ApiServer, Worker
 
 JOB_TIMEOUT_SECONDS = 20
 EXIT_WITHIN_SECONDS = 45
@@ -45,14 +45,6 @@ READ_PATHS = (
 def database_url(tmp_path_factory):
     with fresh_database("postgresql", tmp_path_factory.mktemp("worker")) as url:
         yield url
-
-
-@pytest.fixture
-def redis_server():
-    server = RedisServer()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
