@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated, get_args
 
 from fastapi import Depends, Query, Request
@@ -139,9 +140,6 @@ SearchQuery = Annotated[
     str | None, Query(min_length=1, max_length=200, description="Case-insensitive text search.")
 ]
 
-_allowed_query_names: dict[int, frozenset[str]] = {}
-_scalar_kinds: dict[int, dict[tuple[str, str], str]] = {}
-
 # An integer or a boolean parameter written as the OpenAPI document (JSON Schema) reads it: a
 # JSON number of integral value (`12`, `-3`, `5.0`), `true` or `false`. pydantic alone would also
 # take "1_000", "+12", " 12" or "0x1A" for an integer and "yes", "1" or "on" for a boolean.
@@ -151,19 +149,16 @@ SCALAR_TEXT = {
 }
 
 
-def _collect_query_names(dependant: Dependant) -> set[str]:
-    names = {param.alias for param in dependant.query_params}
-    for sub_dependant in dependant.dependencies:
-        names |= _collect_query_names(sub_dependant)
-    return names
+@dataclass(frozen=True)
+class ParameterRules:
+    """What a route takes: the names of its query parameters, and which of its query and path
+    parameters are integers or booleans, read once from its dependency tree."""
+
+    query_names: frozenset[str]
+    scalar_kinds: dict[tuple[str, str], str]  # (location, name) -> "integer" | "boolean"
 
 
-def _query_names(route: APIRoute) -> frozenset[str]:
-    names = _allowed_query_names.get(id(route))
-    if names is None:
-        names = frozenset(_collect_query_names(route.dependant))
-        _allowed_query_names[id(route)] = names
-    return names
+_rules_by_route: dict[int, ParameterRules] = {}
 
 
 def _scalar_kind(annotation: object) -> str | None:
@@ -176,30 +171,31 @@ def _scalar_kind(annotation: object) -> str | None:
     return None
 
 
-def _collect_scalar_kinds(dependant: Dependant) -> dict[tuple[str, str], str]:
-    kinds = {}
+def _collect_rules(dependant: Dependant, names: set[str], kinds: dict[tuple[str, str], str]) -> None:
+    names.update(param.alias for param in dependant.query_params)
     for location, params in (("query", dependant.query_params), ("path", dependant.path_params)):
         for param in params:
             kind = _scalar_kind(param.field_info.annotation)
             if kind is not None:
                 kinds[(location, param.alias)] = kind
     for sub_dependant in dependant.dependencies:
-        kinds |= _collect_scalar_kinds(sub_dependant)
-    return kinds
+        _collect_rules(sub_dependant, names, kinds)
 
 
-def _scalar_kinds_of(route: APIRoute) -> dict[tuple[str, str], str]:
-    kinds = _scalar_kinds.get(id(route))
-    if kinds is None:
-        kinds = _collect_scalar_kinds(route.dependant)
-        _scalar_kinds[id(route)] = kinds
-    return kinds
+def _rules_of(route: APIRoute) -> ParameterRules:
+    rules = _rules_by_route.get(id(route))
+    if rules is None:
+        names: set[str] = set()
+        kinds: dict[tuple[str, str], str] = {}
+        _collect_rules(route.dependant, names, kinds)
+        rules = _rules_by_route[id(route)] = ParameterRules(frozenset(names), kinds)
+    return rules
 
 
-def _check_scalar_text(request: Request, route: APIRoute) -> None:
+def _check_scalar_text(request: Request, rules: ParameterRules) -> None:
     """Integers and booleans of the query and the path written as the document says."""
     errors = []
-    for (location, name), kind in _scalar_kinds_of(route).items():
+    for (location, name), kind in rules.scalar_kinds.items():
         values = (
             request.query_params.getlist(name) if location == "query" else [request.path_params.get(name)]
         )
@@ -222,7 +218,8 @@ async def check_request_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    allowed = _query_names(route)
+    rules = _rules_of(route)
+    allowed = rules.query_names
     for location, values in (("query", request.query_params), ("path", request.path_params)):
         for name, value in values.items():
             if isinstance(value, str) and "\x00" in value:
@@ -232,7 +229,7 @@ async def check_request_parameters(request: Request) -> None:
                     slug="bad-request",
                     errors=[{"loc": [location, name], "msg": "NUL character.", "code": "nul_character"}],
                 )
-    _check_scalar_text(request, route)
+    _check_scalar_text(request, rules)
     unknown = sorted({name for name in request.query_params if name not in allowed})
     if unknown:
         raise ProblemException(
