@@ -9,6 +9,7 @@ from services.core.config import Settings
 from services.core.db import metadata, session_scope
 from services.core.invalidations import Change, Invalidation, notify_locally
 from services.core.methodology.models import Methodology
+from services.core.registry_tag import RegistryTag
 from services.core.territories.models import Territory
 from services.core.territories.reference import reference_territories
 from services.core.vocabularies import ApiKeyScope
@@ -44,6 +45,8 @@ async def _clean_database(request):
     notify_locally(Invalidation(Change.EVERYTHING))
     async with session_scope(application.state.session_factory) as session:
         for table in reversed(metadata.sorted_tables):
+            if table.name == RegistryTag.__tablename__:
+                continue  # its one row is kept by triggers, for the life of the database
             if table.name == Methodology.__tablename__:
                 await session.execute(delete(table).where(table.c.version > 1))
             elif table.name != Territory.__tablename__:

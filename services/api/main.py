@@ -12,6 +12,8 @@ from services.api.conditional import ConditionalGetMiddleware
 from services.api.dashboard import DashboardMiddleware
 from services.api.deps import check_request_parameters
 from services.api.idempotency import IdempotencyMiddleware
+from services.api.kept_answers import AnswerCache
+from services.api.list_answers import ListAnswersMiddleware
 from services.api.openapi import build_openapi, operation_id
 from services.api.problems import UnexpectedErrorMiddleware, install_problem_handlers
 from services.api.rate_limit import RateLimiter, RateLimitMiddleware
@@ -36,11 +38,12 @@ from services.api.routes import (
     webhooks,
 )
 from services.api.security_headers import SecurityHeadersMiddleware
-from services.api.snapshot_answers import AnswerCache, LatestPointer, SnapshotAnswersMiddleware
+from services.api.snapshot_answers import LatestPointer, SnapshotAnswersMiddleware
 from services.core import invalidations
 from services.core.auth.key_cache import ApiKeyCache
 from services.core.config import Settings, get_settings
 from services.core.db import create_engine, create_session_factory
+from services.core.registry_tag import RegistryTagReader
 from services.core.logs import configure_logging
 from services.worker.runtime import create_job_runtime
 
@@ -134,8 +137,15 @@ def add_middlewares(app: FastAPI, settings: Settings, rate_limiter: RateLimiter)
     app.add_middleware(IdempotencyMiddleware)
     if settings.read_cache_megabytes > 0:
         app.add_middleware(
+            ListAnswersMiddleware,
+            cache=app.state.kept_answers,
+            public=settings.public_read,
+            key_cache=app.state.api_key_cache,
+            tags=RegistryTagReader(app.state.engine),
+        )
+        app.add_middleware(
             SnapshotAnswersMiddleware,
-            cache=app.state.snapshot_answers,
+            cache=app.state.kept_answers,
             latest=app.state.latest_snapshot,
             public=settings.public_read,
             key_cache=app.state.api_key_cache,
@@ -220,7 +230,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.rate_limiter = rate_limiter
     app.state.api_key_cache = api_key_cache
     app.state.latest_snapshot = latest_snapshot
-    app.state.snapshot_answers = AnswerCache(settings.read_cache_megabytes * 1024 * 1024)
+    # Snapshot and list answers share one bound.
+    app.state.kept_answers = AnswerCache(settings.read_cache_megabytes * 1024 * 1024)
     app.state.invalidation_listener = None
     install_problem_handlers(app)
     add_middlewares(app, settings, rate_limiter)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy import DateTime, event
+from sqlalchemy import DateTime, TextClause, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -133,6 +133,24 @@ async def driver_connection(session: AsyncSession):
     # Remembered so that session_scope can drop it if the driver leaves it broken.
     session.info[_HANDED_TO_DRIVER] = connection
     return (await connection.get_raw_connection()).driver_connection
+
+
+async def read_scalar(engine: AsyncEngine, statement: TextClause):
+    """The first column of the first row of a read-only statement, in one round trip.
+
+    On PostgreSQL the statement goes straight to the driver in autocommit, with no session: a
+    session's connection would also send BEGIN and ROLLBACK around it. A connection the driver
+    leaves broken is dropped from the pool rather than given to the next request."""
+    async with engine.connect() as connection:
+        if engine.dialect.name != "postgresql":
+            return await connection.scalar(statement)
+        raw = (await connection.get_raw_connection()).driver_connection
+        try:
+            return await raw.fetchval(statement.text)
+        except BaseException as exc:
+            if _leaves_driver_connection_broken(exc):
+                await connection.invalidate(exc if isinstance(exc, Exception) else None)
+            raise
 
 
 _HANDED_TO_DRIVER = "connection handed to the driver"

@@ -17,6 +17,7 @@ from services.core.observations.models import Observation, ObservationRevision
 from services.core.organisations.models import Organisation
 from services.core.outbox.models import OutboxMessage
 from services.core.previews.models import Preview, PreviewScore
+from services.core.registry_tag import RegistryTag
 from services.core.snapshots.models import Snapshot, SnapshotExplanation, SnapshotScore
 from services.core.territories.models import Territory
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -41,6 +42,7 @@ __all__ = [
     "OutboxMessage",
     "Preview",
     "PreviewScore",
+    "RegistryTag",
     "Snapshot",
     "SnapshotExplanation",
     "SnapshotScore",

@@ -3,26 +3,15 @@ database round trip once kept, caching headers, `latest` moving on a publication
 key refused at once (both databases; the freshness across processes is tested on a real
 server in tests/worker/test_read_freshness.py)."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
-from services.api.main import create_app
-from services.api.snapshot_answers import Answer, AnswerCache
-from services.core.config import Settings
+from services.api.kept_answers import Answer, AnswerCache
+from tests.api.conftest import counting_checkouts, stable_headers
 from tests.api.factories import create_alliance, create_catalyst
 from tests.api.test_aggregation import _run_job, scored_alliance  # noqa: F401 (fixture)
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 SHORT = "private, max-age=5"
-# Headers that differ from one answer to the next whatever is cached.
-PER_REQUEST = {"x-request-id", "date"}
-
-
-def _stable_headers(response) -> dict[str, str]:
-    return {name: value for name, value in response.headers.items() if name not in PER_REQUEST}
 
 
 def _snapshot_paths(first: str, second: str, alliance_id: str) -> list[tuple[str, dict]]:
@@ -43,34 +32,6 @@ async def two_snapshots(app, client, staff, scored_alliance):  # noqa: F811
     return first["snapshot_id"], second["snapshot_id"], scored_alliance["alliance"]["id"]
 
 
-@pytest.fixture
-async def uncached_client(app, database_url):
-    """A client of an app that keeps no answer, on the suite's database."""
-    import httpx
-
-    bare = create_app(Settings(database_url=database_url, rate_limit_requests=0, read_cache_megabytes=0))
-    transport = httpx.ASGITransport(app=bare, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-        yield http
-    await bare.state.engine.dispose()
-
-
-@contextmanager
-def _counting_checkouts(app) -> Iterator[list[int]]:
-    """How many times the app takes a database connection in the block (any statement)."""
-    taken = [0]
-    pool = app.state.engine.sync_engine.pool
-
-    def checkout(*_):
-        taken[0] += 1
-
-    event.listen(pool, "checkout", checkout)
-    try:
-        yield taken
-    finally:
-        event.remove(pool, "checkout", checkout)
-
-
 async def test_kept_answers_are_the_applications_bytes_and_cost_no_database_round_trip(
     app, client, uncached_client, staff, two_snapshots
 ):
@@ -79,11 +40,11 @@ async def test_kept_answers_are_the_applications_bytes_and_cost_no_database_roun
         uncached = await uncached_client.get(path, params=params, headers=staff)
         assert uncached.status_code == 200, (path, uncached.text)
         answered = await client.get(path, params=params, headers=staff)
-        with _counting_checkouts(app) as taken:
+        with counting_checkouts(app) as taken:
             kept = await client.get(path, params=params, headers=staff)
         assert taken == [0], f"{path}: the kept answer read the database"
         assert answered.content == kept.content == uncached.content, path
-        assert _stable_headers(answered) == _stable_headers(kept), path
+        assert stable_headers(answered) == stable_headers(kept), path
         assert kept.headers["cache-control"] == IMMUTABLE
         assert uncached.headers["cache-control"] == "private, no-cache"  # the default of the API
         # The ETag is the content's, the same with or without the cache.
@@ -96,7 +57,7 @@ async def test_parameters_in_another_order_are_the_same_answer_and_a_repeated_na
     first, _, _ = two_snapshots
     path = f"/v1/snapshots/{first}/scores"
     one = await client.get(f"{path}?subject_type=territory&limit=2", headers=staff)
-    with _counting_checkouts(app) as taken:
+    with counting_checkouts(app) as taken:
         other = await client.get(f"{path}?limit=2&subject_type=territory", headers=staff)
         assert taken == [0]
         assert one.content == other.content

@@ -17,9 +17,12 @@ from sqlalchemy.pool import NullPool
 
 from services.core.config import Settings
 from services.core.db import metadata
+from services.core.registry_tag import RegistryTag
 from services.core.territories.models import Territory
 
 TERRITORIES = Territory.__table__
+# Kept by triggers: emptying the tables and filling them again changes it, as it should.
+REGISTRY_TAG = RegistryTag.__table__
 
 
 class DatabaseState:
@@ -45,11 +48,11 @@ class DatabaseState:
         engine = create_async_engine(self.url, poolclass=NullPool)
         async with engine.begin() as connection:
             for table in reversed(metadata.sorted_tables):
-                if table is not TERRITORIES:
+                if table not in (TERRITORIES, REGISTRY_TAG):
                     await connection.execute(delete(table))
             await self._restore_territories(connection)
             for table in metadata.sorted_tables:
-                if table is not TERRITORIES and self.rows[table.name]:
+                if table not in (TERRITORIES, REGISTRY_TAG) and self.rows[table.name]:
                     await connection.execute(insert(table), self.rows[table.name])
         await engine.dispose()
 
