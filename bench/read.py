@@ -317,6 +317,7 @@ def describe_setup(args: argparse.Namespace, measured: tuple[Endpoint, ...]) -> 
         f"`observatoire serve --workers {WORKERS}` "
         + ("with REDIS_URL" if not args.no_redis else "without REDIS_URL")
         + (", no rate limiter" if args.no_rate_limit else f", rate limit {RATE_LIMIT_REQUESTS:,} per window")
+        + (", no answer kept in memory" if args.no_kept_answers else "")
         + "".join(f"\n  {endpoint.label} is {endpoint.path}" for endpoint in named)
     )
 
@@ -389,6 +390,12 @@ def parse_arguments() -> argparse.Namespace:
         "writes DIR/<endpoint>[-<section>].txt (collapsed stacks) and prints their summary. "
         "Slows the server: don't use its figures.",
     )
+    parser.add_argument(
+        "--no-kept-answers",
+        action="store_true",
+        help="Serve with OBSERVATOIRE_READ_CACHE_MEGABYTES=0: every answer computed by the application "
+        "(what a request whose answer is not kept costs).",
+    )
     args = parser.parse_args()
     if args.during_aggregation and args.no_redis:
         parser.error("--during-aggregation needs Redis (the worker's queue): add --no-during-aggregation")
@@ -416,6 +423,8 @@ def main() -> int:
         server_env["REDIS_URL"] = REDIS_URL
     server_env["OBSERVATOIRE_RATE_LIMIT_REQUESTS"] = "0" if args.no_rate_limit else str(RATE_LIMIT_REQUESTS)
     server_env["OBSERVATOIRE_RATE_LIMIT_WINDOW_SECONDS"] = str(RATE_LIMIT_WINDOW_SECONDS)
+    if args.no_kept_answers:
+        server_env["OBSERVATOIRE_READ_CACHE_MEGABYTES"] = "0"
     try:
         common.log_machine()
         counts = dataset.prepare_database(url, env, rebuild=args.rebuild)

@@ -28,10 +28,7 @@ from services.api.kept_answers import (
     send_kept,
 )
 from services.core.auth.key_cache import ApiKeyCache
-from services.core.logs import get_logger
 from services.core.registry_tag import RegistryTagReader
-
-logger = get_logger("observatoire.list_answers")
 
 # Every path here reads only tables of services.core.registry_tag.TAGGED_TABLES.
 KEPT_LISTS = frozenset({"/v1/territories", "/v1/catalysts", "/v1/alliances", "/v1/map/catalysts"})
@@ -96,12 +93,11 @@ class ListAnswersMiddleware:
         if kept is None and not self.seen_once.second_sighting(key):
             await self.app(scope, receive, send)
             return
-        try:
-            tag = await self.tags.read()
-        except Exception as exc:  # the database is not answering: the application says so
-            logger.debug("registry tag not read (%s): the application answers", type(exc).__name__)
-            tag = None
-        if tag is None:
+        # A database that does not answer raises here: services.api.problems answers 503 (or
+        # retries a connection found dead), as for the application's own reads, without a
+        # second wait for the same database.
+        tag = await self.tags.read()
+        if tag is None:  # no tag row: nothing can be kept
             await self.app(scope, receive, send)
             return
         if kept is not None and kept.tag == tag:

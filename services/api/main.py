@@ -43,8 +43,8 @@ from services.core import invalidations
 from services.core.auth.key_cache import ApiKeyCache
 from services.core.config import Settings, get_settings
 from services.core.db import create_engine, create_session_factory
-from services.core.registry_tag import RegistryTagReader
 from services.core.logs import configure_logging
+from services.core.registry_tag import RegistryTagReader
 from services.worker.runtime import create_job_runtime
 
 DESCRIPTION = """\
