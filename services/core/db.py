@@ -145,6 +145,7 @@ async def read_scalar(engine: AsyncEngine, statement: TextClause):
         if engine.dialect.name != "postgresql":
             return await connection.scalar(statement)
         raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None, "a pooled connection that is checked out has its driver connection"
         try:
             return await raw.fetchval(statement.text)
         except BaseException as exc:
