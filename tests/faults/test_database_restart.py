@@ -12,6 +12,7 @@ import pytest
 from services.core.config import Settings
 from services.core.db import CONNECT_TIMEOUT_SECONDS
 from services.core.migrate import migrate
+from tests.api.factories import catalyst_payload
 from tests.faults.support import (
     PROBLEM_JSON,
     driver_url,
@@ -26,12 +27,7 @@ RECOVERY_WITHIN_SECONDS = 20
 IN_FLIGHT = 4
 AS_OF = {"fast": "2024-04-30", "immediate": "2024-09-30"}
 
-CATALYST = {
-    "name": "Catalyseur",
-    "structure_type": "association",
-    "trades": ["territorial_dialogue"],
-    "territory_code": "FR-94",
-}
+CATALYST = catalyst_payload(name="Catalyseur")
 
 
 @pytest.fixture(scope="module")

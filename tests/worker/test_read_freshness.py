@@ -13,6 +13,7 @@ import re
 import httpx
 import pytest
 
+from tests.api.factories import catalyst_payload
 from tests.databases import fresh_database
 from tests.faults.support import staff_headers, wait_for_job
 from tests.worker.processes import ApiServer, Worker
@@ -21,12 +22,7 @@ REQUESTS_PER_ROUND = 12
 MAX_ROUNDS = 20
 WITH_REDIS_WITHIN_SECONDS = 1.0
 WITHOUT_REDIS_WITHIN_SECONDS = 10.0
-CATALYST = {
-    "name": "Catalyseur de la fraîcheur",
-    "structure_type": "association",
-    "trades": ["territorial_dialogue"],
-    "territory_code": "FR-94",
-}
+CATALYST = catalyst_payload(name="Catalyseur de la fraîcheur")
 
 
 @pytest.fixture(scope="module")

@@ -35,10 +35,11 @@ from services.core.demo.dataset import load_dataset
 from services.core.indicators.models import Indicator
 from services.core.indicators.schemas import IndicatorCreate
 from services.core.indicators.service import create_indicator
-from services.core.observations.ingest import IncomingValue, ItemErrors, ingest
+from services.core.observations.ingest import ItemErrors, ingest
 from services.core.observations.models import Observation
 from services.core.observations.periods import parse_period
 from services.core.observations.schemas import ObservationCreate
+from services.core.observations.service import from_json
 from services.core.organisations.models import Organisation
 from services.core.organisations.schemas import OrganisationCreate
 from services.core.organisations.service import create_organisation
@@ -176,22 +177,11 @@ async def _record_values(
 async def _ingest(
     session: AsyncSession, principal: Principal, indicator: uuid.UUID, items: list[dict[str, Any]]
 ) -> int:
-    values = []
-    for position, item in enumerate(items):
-        payload = ObservationCreate.model_validate(item)
-        start, end = parse_period(payload.period)
-        values.append(
-            IncomingValue(
-                position=position,
-                indicator_id=indicator,
-                period_start=start,
-                period_end=end,
-                value=payload.value,
-                status=payload.status.value,
-                source=payload.source,
-                comment=payload.comment,
-            )
-        )
+    # As the JSON batch route reads them (services.core.observations.service).
+    values = [
+        from_json(position, indicator, ObservationCreate.model_validate(item))
+        for position, item in enumerate(items)
+    ]
     result = await ingest(session, principal, values, ItemErrors("index"))
     return result.created + result.updated
 
