@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.problems import ProblemException
 from services.core.auth.principal import ANONYMOUS, Principal
-from services.core.auth.service import authenticate_hash, key_hash_of
 from services.core.db import session_scope
 from services.core.pagination import (
     BIG_INTEGER_CURSOR,
@@ -54,28 +53,13 @@ async def current_principal(
     # that the response tells nothing about which keys exist.
     principal = None
     if credentials is not None and credentials.scheme.lower() == "bearer":
-        principal = await authenticate_cached(request, session, credentials.credentials)
+        principal = await request.app.state.api_key_cache.authenticate(session, credentials.credentials)
     if principal is None:
         raise ProblemException(
             401, UNAUTHORIZED_DETAIL, slug="unauthorized", headers={"WWW-Authenticate": "Bearer"}
         )
     # For the access log line of this request.
     request.state.api_key_id = str(principal.key_id)
-    return principal
-
-
-async def authenticate_cached(request: Request, session: AsyncSession, key: str) -> Principal | None:
-    """The principal of a live key: from this process's key cache, or read and kept there."""
-    key_hash = key_hash_of(key)
-    if key_hash is None:
-        return None
-    cache = request.app.state.api_key_cache
-    principal = cache.get(key_hash)
-    if principal is None:
-        generation = cache.generation
-        principal = await authenticate_hash(session, key_hash)
-        if principal is not None:
-            cache.put(key_hash, principal, generation)
     return principal
 
 

@@ -11,7 +11,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.bodies import MAX_BULK_BODY_BYTES
 from services.api.problems import PROBLEM_MEDIA_TYPE, problem_response
-from services.core.auth.service import authenticate
 from services.core.db import session_scope
 from services.core.idempotency import service
 
@@ -50,8 +49,9 @@ class IdempotencyMiddleware:
             # will be refused anyway.
             await self.app(scope, receive, send)
             return
-        factory = scope["app"].state.session_factory
-        if not await _is_live_key(factory, authorization):
+        state = scope["app"].state
+        factory = state.session_factory
+        if not await _is_live_key(state, authorization):
             # An unknown or revoked key gets the route's 401, as without an Idempotency-Key: it
             # must not replay a response stored while it was live, nor leave a record behind.
             await self.app(scope, receive, send)
@@ -142,9 +142,10 @@ class IdempotencyMiddleware:
             await service.complete(factory, record_id, status, headers, b"".join(chunks))
 
 
-async def _is_live_key(factory, authorization: str) -> bool:
-    async with session_scope(factory) as session:
-        return await authenticate(session, authorization[7:].strip()) is not None
+async def _is_live_key(state, authorization: str) -> bool:
+    # A key the process keeps costs no database read (the session is then never used).
+    async with session_scope(state.session_factory) as session:
+        return await state.api_key_cache.authenticate(session, authorization[7:].strip()) is not None
 
 
 def _secret_withheld(scope: Scope, location: str | None) -> tuple[int, dict[str, str], bytes]:

@@ -16,7 +16,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.conditional import etag_of_body
 from services.core.auth.key_cache import ApiKeyCache
-from services.core.auth.service import key_hash_of
 
 # Beyond this share of the cache, an answer is not kept (it would push out many others).
 LARGEST_SHARE = 0.25
@@ -82,8 +81,7 @@ def caller_known(scope: Scope, *, public: bool, key_cache: ApiKeyCache) -> bool:
     scheme, credentials = get_authorization_scheme_param(authorization.decode("latin-1"))
     if scheme.lower() != "bearer":
         return False
-    key_hash = key_hash_of(credentials)
-    principal = None if key_hash is None else key_cache.get(key_hash)
+    principal = key_cache.kept(credentials)
     if principal is None:
         return False
     # For the access log line, as services.api.deps would have set it.

@@ -10,7 +10,10 @@ of the rate limiter bounds how often).
 import time
 from collections import OrderedDict
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.core.auth.principal import Principal
+from services.core.auth.service import authenticate_hash, key_hash_of
 from services.core.invalidations import Change, Invalidation
 
 DEFAULT_MAX_ENTRIES = 10_000
@@ -34,6 +37,24 @@ class ApiKeyCache:
             del self._entries[key_hash]
             return None
         self._entries.move_to_end(key_hash)
+        return principal
+
+    def kept(self, key: str) -> Principal | None:
+        """The principal of `key` if this process keeps it (no database)."""
+        key_hash = key_hash_of(key)
+        return None if key_hash is None else self.get(key_hash)
+
+    async def authenticate(self, session: AsyncSession, key: str) -> Principal | None:
+        """The principal of a live key: kept here, or read with `session` and kept."""
+        key_hash = key_hash_of(key)
+        if key_hash is None:
+            return None
+        principal = self.get(key_hash)
+        if principal is None:
+            generation = self.generation
+            principal = await authenticate_hash(session, key_hash)
+            if principal is not None:
+                self.put(key_hash, principal, generation)
         return principal
 
     def put(self, key_hash: str, principal: Principal, generation: int) -> None:

@@ -59,12 +59,6 @@ def key_hash_of(key: str) -> str | None:
     return hash_key(key)
 
 
-async def authenticate(session: AsyncSession, key: str) -> Principal | None:
-    """The principal of a live key, or None for an unknown, malformed or revoked one."""
-    key_hash = key_hash_of(key)
-    return None if key_hash is None else await authenticate_hash(session, key_hash)
-
-
 async def authenticate_hash(session: AsyncSession, key_hash: str) -> Principal | None:
     """The principal of the live key stored under `key_hash`, or None."""
     if uses_postgresql(session):
