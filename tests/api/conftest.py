@@ -1,5 +1,5 @@
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import httpx
 import pytest
@@ -9,24 +9,30 @@ from services.api.main import create_app
 from services.core.config import Settings
 
 
+@asynccontextmanager
+async def app_client(database_url: str, **settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app of its own with these settings, its database connections closed after."""
+    app = create_app(Settings(database_url=database_url, **settings))
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield http
+    finally:
+        await app.state.engine.dispose()
+
+
 @pytest.fixture
 async def open_client(app, database_url):
     """A client of an app with public read on, on the suite's database (which `app` cleans)."""
-    public_app = create_app(Settings(database_url=database_url, rate_limit_requests=0, public_read=True))
-    transport = httpx.ASGITransport(app=public_app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with app_client(database_url, rate_limit_requests=0, public_read=True) as http:
         yield http
-    await public_app.state.engine.dispose()
 
 
 @pytest.fixture
 async def uncached_client(app, database_url):
     """A client of an app that keeps no answer, on the suite's database."""
-    bare = create_app(Settings(database_url=database_url, rate_limit_requests=0, read_cache_megabytes=0))
-    transport = httpx.ASGITransport(app=bare, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+    async with app_client(database_url, rate_limit_requests=0, read_cache_megabytes=0) as http:
         yield http
-    await bare.state.engine.dispose()
 
 
 # Headers that differ from one answer to the next whatever is kept.

@@ -7,10 +7,9 @@ import logging
 import httpx
 import pytest
 
-from services.api.main import create_app
 from services.core.catalysts import service as catalysts
-from services.core.config import Settings
 from services.core.db import CONNECT_TIMEOUT_SECONDS
+from tests.api.conftest import app_client
 from tests.api.factories import create_catalyst
 
 PROBLEM = "application/problem+json"
@@ -50,25 +49,15 @@ async def test_an_oserror_of_a_route_is_a_logged_500(client, staff, monkeypatch,
     assert len(logged) == 1
 
 
-async def _client_of(url: str):
-    app = create_app(Settings(database_url=url))
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    return app, httpx.AsyncClient(transport=transport, base_url="http://testserver")
-
-
 async def _assert_database_not_answering(url: str) -> None:
-    app, client = await _client_of(url)
-    try:
-        async with client:
-            for method, path, body in (
-                ("GET", "/v1/catalysts", None),
-                ("POST", "/v1/organisations", {"name": "X", "actor_type": "public"}),
-            ):
-                response = await client.request(method, path, json=body, headers=SOME_KEY)
-                _assert_problem(response, 503, "service-unavailable")
-                assert response.headers["retry-after"]
-    finally:
-        await app.state.engine.dispose()
+    async with app_client(url) as client:
+        for method, path, body in (
+            ("GET", "/v1/catalysts", None),
+            ("POST", "/v1/organisations", {"name": "X", "actor_type": "public"}),
+        ):
+            response = await client.request(method, path, json=body, headers=SOME_KEY)
+            _assert_problem(response, 503, "service-unavailable")
+            assert response.headers["retry-after"]
 
 
 async def test_a_refused_connection_to_the_database_is_a_503():
@@ -86,12 +75,8 @@ async def test_a_database_connection_that_times_out_is_a_503():
     port = silent.sockets[0].getsockname()[1]
     try:
         started = asyncio.get_running_loop().time()
-        app, client = await _client_of(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/nope")
-        try:
-            async with client:
-                response = await client.get("/v1/catalysts", headers=SOME_KEY)
-        finally:
-            await app.state.engine.dispose()
+        async with app_client(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/nope") as client:
+            response = await client.get("/v1/catalysts", headers=SOME_KEY)
         _assert_problem(response, 503, "service-unavailable")
         assert asyncio.get_running_loop().time() - started < CONNECT_TIMEOUT_SECONDS + 3
     finally:
