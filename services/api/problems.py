@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.core.db import raised_by_database_driver
+from services.core.db import CONNECTION_LOST_ERRORS, CONNECTION_LOST_STATES, raised_by_database_driver
 from services.core.errors import DomainError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -123,20 +123,13 @@ def _sqlstate(exc: Exception) -> str:
     return getattr(cause, "sqlstate", None) or ""
 
 
-# Connection exceptions; the server shutting down, crashed or starting; too many connections.
-UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
-
-
 def _is_database_unavailable(exc: Exception) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError | sa_exc.TimeoutError):
         return True
-    # InterfaceError: the driver's connection is closed (ConnectionDoesNotExistError...).
-    # InternalClientError: the server ended the connection between two messages of one
-    # exchange (seen on a fast shutdown); session_scope drops such a connection from the pool.
-    driver_errors = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
-    if isinstance(exc, driver_errors) or _sqlstate(exc).startswith(UNAVAILABLE_STATES):
+    # The driver's own errors and codes, as services.core.db reads them to drop a connection.
+    if isinstance(exc, CONNECTION_LOST_ERRORS) or _sqlstate(exc).startswith(CONNECTION_LOST_STATES):
         return True
     # Refused, reset, timed out: the database's connection only when the driver or the pool
     # raised it. A route's own OSError (a missing file, a permission) is a bug: a 500, logged.

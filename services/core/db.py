@@ -155,18 +155,21 @@ async def read_scalar(engine: AsyncEngine, statement: TextClause):
 
 
 _HANDED_TO_DRIVER = "connection handed to the driver"
-# Errors after which the driver's connection cannot be trusted: lost (connection classes,
-# server shutdown), or left in the middle of a message exchange (a cancelled await).
-_CONNECTION_LOST_STATES = ("08", "57P", "53300")
+# PostgreSQL's codes for a connection lost or refused: connection exceptions, the server shut
+# down, crashed, starting or ending the session (57P...), too many connections.
+CONNECTION_LOST_STATES = ("08", "57P", "53300")
+# The driver's: its connection is closed (ConnectionDoesNotExistError...), or the server ended
+# it between two messages of one exchange (seen on a fast shutdown).
+CONNECTION_LOST_ERRORS = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
 
 
 def _leaves_driver_connection_broken(exc: BaseException) -> bool:
-    if isinstance(
-        exc, asyncio.CancelledError | asyncpg.InterfaceError | asyncpg.exceptions.InternalClientError
-    ):
+    """After `exc`, the driver's connection cannot be trusted: lost, or left in the middle of a
+    message exchange (a cancelled await)."""
+    if isinstance(exc, (asyncio.CancelledError, *CONNECTION_LOST_ERRORS)):
         return True
     if isinstance(exc, asyncpg.PostgresError):
-        return (getattr(exc, "sqlstate", None) or "").startswith(_CONNECTION_LOST_STATES)
+        return (getattr(exc, "sqlstate", None) or "").startswith(CONNECTION_LOST_STATES)
     if isinstance(exc, TimeoutError) and isinstance(exc.__cause__, asyncio.CancelledError):
         # asyncio.timeout within the block: it cancelled an await, perhaps the driver's.
         return True
