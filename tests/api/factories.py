@@ -4,6 +4,9 @@ import itertools
 
 _counter = itertools.count(1)
 
+# The date the aggregation jobs of the tests score at (the scored alliance's values are dated around it).
+AS_OF = "2024-12-31"
+
 
 def catalyst_payload(**overrides) -> dict:
     number = next(_counter)
@@ -75,6 +78,15 @@ async def create_member(client, headers, alliance_id: str, organisation_id: str,
     return await create(
         client, f"/v1/alliances/{alliance_id}/members", member_payload(organisation_id, **overrides), headers
     )
+
+
+async def run_job(app, client, staff, **body) -> dict:
+    """An aggregation job requested through the API and run to its end in process: its final state."""
+    response = await client.post("/v1/aggregation-jobs", json={"as_of": AS_OF, **body}, headers=staff)
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/v1/aggregation-jobs/{response.json()['id']}"
+    await app.state.jobs.drain()
+    return (await client.get(response.headers["location"], headers=staff)).json()
 
 
 async def fetch(client, path: str, headers: dict) -> dict:

@@ -3,7 +3,6 @@
 import csv
 import io
 
-import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -14,13 +13,7 @@ from services.core.webhooks.models import WebhookDelivery
 from services.worker.context import TaskContext
 from services.worker.inline import InlineRunner
 from services.worker.tasks.aggregate import aggregate
-from tests.api.factories import create, create_alliance, create_catalyst, create_organisation
-
-AS_OF = "2024-12-31"
-
-
-async def _indicator(client, headers, alliance_id, **fields) -> dict:
-    return await create(client, f"/v1/alliances/{alliance_id}/indicators", fields, headers)
+from tests.api.factories import AS_OF, create_catalyst, run_job
 
 
 async def _observe(client, headers, indicator_id, period, value) -> None:
@@ -32,69 +25,6 @@ async def _observe(client, headers, indicator_id, period, value) -> None:
     assert response.status_code in (200, 201), response.text
 
 
-@pytest.fixture
-async def scored_alliance(client, staff):
-    """One alliance with one indicator per axis; the expected scores are worked out below."""
-    catalyst = await create_catalyst(client, staff, territory_code="FR-94")
-    alliance = await create_alliance(
-        client, staff, [catalyst["id"]], territory_code="FR-94", domains=["employment", "education"]
-    )
-    for actor_type in ("public", "company"):
-        organisation = await create_organisation(client, staff, actor_type=actor_type)
-        await create(
-            client,
-            f"/v1/alliances/{alliance['id']}/members",
-            {"organisation_id": organisation["id"], "joined_on": "2022-01-01"},
-            staff,
-        )
-    jobs = await _indicator(
-        client,
-        staff,
-        alliance["id"],
-        code="EMP",
-        name="Emplois",
-        calculation_method="Contrats signés",
-        axis="performance",
-        baseline_value=10,
-        target_value=50,
-    )
-    trust = await _indicator(
-        client,
-        staff,
-        alliance["id"],
-        code="CONF",
-        name="Confiance",
-        calculation_method="Enquête 1-5",
-        axis="trust",
-        measure_type="ordinal",
-        scale_min=1,
-        scale_max=5,
-    )
-    prototype = await _indicator(
-        client,
-        staff,
-        alliance["id"],
-        code="PROTO",
-        name="Prototype livré",
-        calculation_method="Oui/non",
-        axis="innovation",
-        measure_type="binary",
-    )
-    await _observe(client, staff, jobs["id"], "2023-06", 18)  # a year before: (18-10)/40 = 0.2 -> 20
-    await _observe(client, staff, jobs["id"], "2024-06", 30)  # (30-10)/(50-10) = 0.5 -> 50
-    await _observe(client, staff, trust["id"], "2024-Q3", 4)  # (4-1)/(5-1) = 0.75 -> 75
-    await _observe(client, staff, prototype["id"], "2024", 1)  # binary 1 -> 100
-    return {"catalyst": catalyst, "alliance": alliance}
-
-
-async def _run_job(app, client, staff, **body) -> dict:
-    response = await client.post("/v1/aggregation-jobs", json={"as_of": AS_OF, **body}, headers=staff)
-    assert response.status_code == 202, response.text
-    assert response.headers["location"] == f"/v1/aggregation-jobs/{response.json()['id']}"
-    await app.state.jobs.drain()
-    return (await client.get(response.headers["location"], headers=staff)).json()
-
-
 async def _scores(client, headers, **params) -> list[dict]:
     response = await client.get(
         "/v1/snapshots/latest/scores", params={"limit": 500, **params}, headers=headers
@@ -104,7 +34,7 @@ async def _scores(client, headers, **params) -> list[dict]:
 
 
 async def test_a_job_publishes_the_scores_worked_out_by_hand(app, client, staff, reader, scored_alliance):
-    job = await _run_job(app, client, staff)
+    job = await run_job(app, client, staff)
     assert job["status"] == "succeeded" and job["progress"] == 1.0 and job["snapshot_id"]
     snapshot = (await client.get("/v1/snapshots/latest", headers=reader)).json()
     assert snapshot["id"] == job["snapshot_id"]
@@ -126,7 +56,7 @@ async def test_a_job_publishes_the_scores_worked_out_by_hand(app, client, staff,
 async def test_roll_ups_cover_catalyst_territories_domains_and_actor_types(
     app, client, staff, scored_alliance
 ):
-    await _run_job(app, client, staff)
+    await run_job(app, client, staff)
     rows = await _scores(client, staff, axis="trust")
     subjects = {(row["subject_type"], row["subject_id"]): row for row in rows}
     expected = {
@@ -148,8 +78,8 @@ async def test_roll_ups_cover_catalyst_territories_domains_and_actor_types(
 
 
 async def test_the_same_data_and_t_give_the_same_content_hash(app, client, staff, scored_alliance):
-    first = await _run_job(app, client, staff)
-    second = await _run_job(app, client, staff)
+    first = await run_job(app, client, staff)
+    second = await run_job(app, client, staff)
     assert first["snapshot_id"] != second["snapshot_id"]
     hashes = [
         (await client.get(f"/v1/snapshots/{job['snapshot_id']}", headers=staff)).json()["content_hash"]
@@ -159,7 +89,7 @@ async def test_the_same_data_and_t_give_the_same_content_hash(app, client, staff
 
 
 async def test_a_published_snapshot_cannot_change(app, client, staff, scored_alliance):
-    job = await _run_job(app, client, staff)
+    job = await run_job(app, client, staff)
     path = f"/v1/snapshots/{job['snapshot_id']}"
     stored = (await client.get(path, headers=staff)).json()
     for method in ("PATCH", "PUT", "DELETE"):
@@ -170,7 +100,7 @@ async def test_a_published_snapshot_cannot_change(app, client, staff, scored_all
         await client.get(f"/v1/alliances/{scored_alliance['alliance']['id']}/indicators", headers=staff)
     ).json()["items"][0]
     await _observe(client, staff, indicator["id"], "2024-11", 45)
-    await _run_job(app, client, staff)
+    await run_job(app, client, staff)
     exported = (await client.get(f"{path}/export", headers=staff)).json()
     assert content_hash(exported) == stored["content_hash"]
     assert (await client.get(path, headers=staff)).json() == stored
@@ -179,7 +109,7 @@ async def test_a_published_snapshot_cannot_change(app, client, staff, scored_all
 async def test_export_as_csv_streams_every_row(app, client, staff, scored_alliance, monkeypatch):
     # Batches of 2 rows: a snapshot of a dozen rows is written in several, as a large one is.
     monkeypatch.setattr(snapshot_service, "EXPORT_BATCH", 2)
-    job = await _run_job(app, client, staff)
+    job = await run_job(app, client, staff)
     path = f"/v1/snapshots/{job['snapshot_id']}"
     as_json = (await client.get(f"{path}/export", headers=staff)).json()
     response = await client.get(f"{path}/export", params={"format": "csv"}, headers=staff)
@@ -193,7 +123,7 @@ async def test_export_as_csv_streams_every_row(app, client, staff, scored_allian
 
 
 async def test_compare_two_snapshots(app, client, staff, scored_alliance):
-    first = await _run_job(app, client, staff)
+    first = await run_job(app, client, staff)
     trust = (
         await client.get(
             f"/v1/alliances/{scored_alliance['alliance']['id']}/indicators",
@@ -202,7 +132,7 @@ async def test_compare_two_snapshots(app, client, staff, scored_alliance):
         )
     ).json()["items"][0]
     await _observe(client, staff, trust["id"], "2024-Q3", 5)  # a correction: (5-1)/4 -> 100
-    second = await _run_job(app, client, staff)
+    second = await run_job(app, client, staff)
     response = await client.get(
         f"/v1/snapshots/{second['snapshot_id']}/compare/{first['snapshot_id']}",
         params={"subject_type": "alliance", "axis": "trust"},

@@ -7,8 +7,7 @@ import pytest
 
 from services.api.kept_answers import Answer, AnswerCache
 from tests.api.conftest import counting_checkouts, stable_headers
-from tests.api.factories import create_alliance, create_catalyst
-from tests.api.test_aggregation import _run_job, scored_alliance  # noqa: F401 (fixture)
+from tests.api.factories import create_alliance, create_catalyst, run_job
 
 IMMUTABLE = "private, max-age=31536000, immutable"
 SHORT = "private, max-age=5"
@@ -26,9 +25,9 @@ def _snapshot_paths(first: str, second: str, alliance_id: str) -> list[tuple[str
 
 
 @pytest.fixture
-async def two_snapshots(app, client, staff, scored_alliance):  # noqa: F811
-    first = await _run_job(app, client, staff)
-    second = await _run_job(app, client, staff)
+async def two_snapshots(app, client, staff, scored_alliance):
+    first = await run_job(app, client, staff)
+    second = await run_job(app, client, staff)
     return first["snapshot_id"], second["snapshot_id"], scored_alliance["alliance"]["id"]
 
 
@@ -79,7 +78,7 @@ async def test_latest_is_short_lived_names_the_newest_snapshot_and_moves_when_on
     assert latest.headers["cache-control"] == SHORT
     assert by_id.headers["cache-control"] == IMMUTABLE
 
-    third = await _run_job(app, client, staff)
+    third = await run_job(app, client, staff)
     # Published in this process: the pointer moved at once.
     moved = await client.get("/v1/snapshots/latest/scores", params={"limit": 1}, headers=staff)
     assert moved.status_code == 200
