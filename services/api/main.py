@@ -135,7 +135,8 @@ def tune_garbage_collector() -> None:
 def add_middlewares(app: FastAPI, settings: Settings, rate_limiter: RateLimiter) -> None:
     # Each one added wraps the ones before it: listed from the innermost to the outermost.
     app.add_middleware(IdempotencyMiddleware)
-    if settings.read_cache_megabytes > 0:
+    keeping = settings.read_cache_megabytes > 0
+    if keeping:
         app.add_middleware(
             ListAnswersMiddleware,
             cache=app.state.kept_answers,
@@ -143,17 +144,18 @@ def add_middlewares(app: FastAPI, settings: Settings, rate_limiter: RateLimiter)
             key_cache=app.state.api_key_cache,
             tags=RegistryTagReader(app.state.engine),
         )
-        app.add_middleware(
-            SnapshotAnswersMiddleware,
-            cache=app.state.kept_answers,
-            latest=app.state.latest_snapshot,
-            public=settings.public_read,
-            key_cache=app.state.api_key_cache,
-            session_factory=app.state.session_factory,
-            listening=lambda: (
-                app.state.invalidation_listener is not None and app.state.invalidation_listener.connected
-            ),
-        )
+    # Installed even with nothing kept: it gives every answer about a snapshot its Cache-Control.
+    app.add_middleware(
+        SnapshotAnswersMiddleware,
+        cache=app.state.kept_answers if keeping else None,
+        latest=app.state.latest_snapshot,
+        public=settings.public_read,
+        key_cache=app.state.api_key_cache,
+        session_factory=app.state.session_factory,
+        listening=lambda: (
+            app.state.invalidation_listener is not None and app.state.invalidation_listener.connected
+        ),
+    )
     app.add_middleware(ConditionalGetMiddleware)
     app.add_middleware(UnexpectedErrorMiddleware)
     if settings.rate_limit_requests > 0:

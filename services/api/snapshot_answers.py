@@ -25,7 +25,7 @@ import uuid
 
 from sqlalchemy import select
 from sqlmodel import col
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.kept_answers import (
     AnswerCache,
@@ -115,7 +115,7 @@ class SnapshotAnswersMiddleware:
         self,
         app: ASGIApp,
         *,
-        cache: AnswerCache,
+        cache: AnswerCache | None,
         latest: LatestPointer,
         public: bool,
         key_cache: ApiKeyCache,
@@ -140,22 +140,24 @@ class SnapshotAnswersMiddleware:
         if match is None:
             await self.app(scope, receive, send)
             return
-        if not caller_known(scope, public=self.public, key_cache=self.key_cache):
-            await self.app(scope, receive, send)
-            return
-        query = normalised_query(scope["query_string"])
-        if query is None:
-            await self.app(scope, receive, send)
+        # Every 200 about a snapshot says how long it holds, whether or not it is kept here.
+        through_latest = LATEST in (match["snapshot"], match["other"])
+        cache_control = self.short if through_latest else self.immutable
+        if (
+            self.cache is None
+            or not caller_known(scope, public=self.public, key_cache=self.key_cache)
+            or (query := normalised_query(scope["query_string"])) is None
+        ):
+            await self.app(scope, receive, _adding_to_success(send, cache_control))
             return
         # A database that does not answer raises here, as in list_answers.
         resolved = await self._resolve(match)
-        if resolved is None:
+        if resolved is None:  # nothing published yet: the application answers 404
             await self.app(scope, receive, send)
             return
-        snapshot_id, other_id, through_latest = resolved
+        snapshot_id, other_id = resolved
         rest = match["rest"] if other_id is None else f"/compare/{other_id}"
         key = (snapshot_id, rest, query)
-        cache_control = self.short if through_latest else self.immutable
         answer = self.cache.get(key)
         if answer is None:
             path = f"/v1/snapshots/{snapshot_id}{rest}"
@@ -171,14 +173,26 @@ class SnapshotAnswersMiddleware:
             return
         await send_kept(scope, send, answer, ((b"cache-control", cache_control),))
 
-    async def _resolve(self, match: re.Match) -> tuple[str, str | None, bool] | None:
+    async def _resolve(self, match: re.Match) -> tuple[str, str | None] | None:
+        """The snapshot ids the path names, `latest` read as the id it stands for; None when
+        nothing is published yet."""
         references = [match["snapshot"]] + ([match["other"]] if match["other"] else [])
-        through_latest = LATEST in references
         latest = ""
-        if through_latest:
+        if LATEST in references:
             found = self.latest.current(self.listening()) or await self.latest.read(self.session_factory)
             if found is None:
-                return None  # nothing published yet: the application answers 404
+                return None
             latest = found
         resolved = [latest if reference == LATEST else _canonical(reference) for reference in references]
-        return resolved[0], resolved[1] if len(resolved) > 1 else None, through_latest
+        return resolved[0], resolved[1] if len(resolved) > 1 else None
+
+
+def _adding_to_success(send: Send, cache_control: bytes) -> Send:
+    """`send`, with `Cache-Control` added to a 200."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and message["status"] == 200:
+            message = {**message, "headers": [*message.get("headers", []), (b"cache-control", cache_control)]}
+        await send(message)
+
+    return sending

@@ -43,9 +43,8 @@ async def test_kept_answers_are_the_applications_bytes_and_cost_no_database_roun
             kept = await client.get(path, params=params, headers=staff)
         assert taken == [0], f"{path}: the kept answer read the database"
         assert answered.content == kept.content == uncached.content, path
-        assert stable_headers(answered) == stable_headers(kept), path
-        assert kept.headers["cache-control"] == IMMUTABLE
-        assert uncached.headers["cache-control"] == "private, no-cache"  # the default of the API
+        assert stable_headers(answered) == stable_headers(kept) == stable_headers(uncached), path
+        assert kept.headers["cache-control"] == uncached.headers["cache-control"] == IMMUTABLE
         # The ETag is the content's, the same with or without the cache.
         assert kept.headers["etag"] == uncached.headers["etag"]
 
@@ -63,6 +62,7 @@ async def test_parameters_in_another_order_are_the_same_answer_and_a_repeated_na
         repeated = await client.get(f"{path}?limit=3&limit=2&subject_type=territory", headers=staff)
         assert repeated.status_code == 200
     assert taken[0] > 0, "a query whose names repeat went through the application"
+    assert repeated.headers["cache-control"] == IMMUTABLE  # not kept, and as long-lived
     assert repeated.content == one.content  # the last value counts, as without the cache
 
 
@@ -167,3 +167,20 @@ def test_the_answer_cache_stays_within_its_bound_and_forgets_the_least_recently_
     cache.put(("big",), _answer(30_000))
     assert cache.get(("big",)) is None
     assert cache.size <= 100_000
+
+
+async def test_answers_not_kept_say_how_long_they_hold_as_kept_ones_do(
+    app, client, uncached_client, make_key, two_snapshots
+):
+    first, _, _ = two_snapshots
+    unknown_yet = await make_key("read", name="a key this process has not seen")
+    by_id = await client.get(f"/v1/snapshots/{first}/scores", headers=unknown_yet)
+    assert by_id.status_code == 200
+    assert by_id.headers["cache-control"] == IMMUTABLE  # answered by the application
+    latest = await uncached_client.get("/v1/snapshots/latest", headers=unknown_yet)
+    assert latest.headers["cache-control"] == SHORT
+    missing = await uncached_client.get(
+        "/v1/snapshots/latest/explanations/alliance/nobody", headers=unknown_yet
+    )
+    assert missing.status_code == 404
+    assert missing.headers["cache-control"] == "private, no-cache"  # only a 200 holds
