@@ -32,7 +32,7 @@ from services.core.snapshots.models import Snapshot
 from services.core.webhooks.events import delivery_job_key
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery
 from tests.databases import fresh_database
-from tests.faults.support import driver_url, staff_headers
+from tests.faults.support import driver_url, staff_headers, wait_for_job
 from tests.worker.processes import ApiServer, free_port
 
 # Longer than a relay's tick (1 s) with margin: by then both processes have read a due row.
@@ -155,11 +155,7 @@ async def test_two_serve_processes_run_a_job_once_and_make_each_webhook_attempt_
                 async with writes_held(database_url, "outbox, aggregation_jobs"):
                     await asyncio.sleep((due_at - utcnow()).total_seconds() + BOTH_RELAYS_TICKED)
 
-                async def finished_job():
-                    answer = (await client.get(f"/v1/aggregation-jobs/{job.id}")).json()
-                    return answer if answer["status"] in ("succeeded", "failed") else None
-
-                finished = await eventually(finished_job)
+                finished = await wait_for_job(client, str(job.id), {"succeeded", "failed"}, timeout=60)
                 assert finished["status"] == "succeeded"
                 # A second start would count an attempt (on PostgreSQL: on SQLite, where the row is
                 # not locked, both starts would read 0 and write 1).
