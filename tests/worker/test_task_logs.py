@@ -57,7 +57,7 @@ async def _job_status(database_url: str, job_id: uuid.UUID) -> str:
     return (await _job_record(database_url, job_id)).status
 
 
-async def _run_inline(database_url: str, job_id: uuid.UUID, job_timeout_seconds: int = 1800) -> None:
+async def _run_inline(database_url: str, job_timeout_seconds: int = 1800) -> None:
     settings = Settings(database_url=database_url, job_timeout_seconds=job_timeout_seconds)
     engine = create_engine(settings)
     try:
@@ -79,7 +79,7 @@ def test_in_process_a_jobs_log_lines_carry_its_queue_job_id(tmp_path):
     with fresh_database("sqlite", tmp_path) as database_url:
         job_id = asyncio.run(_request_job(database_url))
         with json_logs_to(stream):
-            asyncio.run(_run_inline(database_url, job_id))
+            asyncio.run(_run_inline(database_url))
         assert asyncio.run(_job_status(database_url, job_id)) == "succeeded"
     line = _published_line(stream.getvalue(), job_id)
     assert (line["queue_job_id"], line["task"], line["attempt"]) == (f"aggregate:{job_id}:0", "aggregate", 1)
@@ -121,7 +121,7 @@ def test_in_process_a_job_past_its_timeout_is_stopped_and_given_back(tmp_path, m
     monkeypatch.setattr(aggregation_run, "score_all", slow)
     with fresh_database("sqlite", tmp_path) as database_url:
         job_id = asyncio.run(_request_job(database_url))
-        asyncio.run(_run_inline(database_url, job_id, job_timeout_seconds=1))
+        asyncio.run(_run_inline(database_url, job_timeout_seconds=1))
         record = asyncio.run(_job_record(database_url, job_id))
     # Cut short after 1 s, before it could publish; queued again for the stale-job sweep.
     assert (record.status, record.stage, record.snapshot_id) == ("queued", "interrupted", None)
