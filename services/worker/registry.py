@@ -9,6 +9,9 @@ from services.worker.tasks.aggregate import aggregate
 from services.worker.tasks.deliver_webhook import deliver_webhook
 from services.worker.tasks.preview import preview
 
+# After the job timeout, the time a job's attempt has to record how it ended.
+BACKSTOP_MARGIN_SECONDS = 5
+
 TASKS = {
     "aggregate": aggregate,
     "deliver_webhook": deliver_webhook,
@@ -17,9 +20,10 @@ TASKS = {
 
 
 async def run_task(context: TaskContext, name: str, args: list, *, queue_job_id: str, attempt: int):
-    """Run task `name` within the job timeout; every log line it writes names its job, as the
-    API's lines name their request. A task past its timeout is cancelled: a job gives itself
-    back (queued again), and one silent for that long is run again by the stale-job sweep."""
+    """Run task `name`; every log line it writes names its job, as the API's lines name their
+    request. An aggregation or a preview bounds its own attempt by the job timeout
+    (services.core.jobs.lifecycle.run_attempt); this later bound cancels any task still running
+    past it (a webhook delivery, or a job's own bookkeeping that hangs)."""
     with bound_context(task=name, queue_job_id=queue_job_id, attempt=attempt):
-        async with asyncio.timeout(context.settings.job_timeout_seconds):
+        async with asyncio.timeout(context.settings.job_timeout_seconds + BACKSTOP_MARGIN_SECONDS):
             return await TASKS[name](context, *args)

@@ -46,8 +46,9 @@ def _task(name: str):
         )
 
     run.__qualname__ = name
-    # run_task applies the job timeout, as in the in-process runner; arq's own comes later, for
-    # a task that would not stop when cancelled.
+    # run_task applies the job timeout, as in the in-process runner; arq's own comes later
+    # (ARQ_TIMEOUT_MARGIN_SECONDS > registry.BACKSTOP_MARGIN_SECONDS), for a task that would not
+    # stop when cancelled.
     return func(
         run, name=name, timeout=settings.job_timeout_seconds + ARQ_TIMEOUT_MARGIN_SECONDS, max_tries=5
     )

@@ -10,6 +10,8 @@ import logging
 import time
 import uuid
 
+import pytest
+
 from services.core.config import Settings
 from services.core.db import create_engine, create_session_factory, session_scope
 from services.core.jobs.models import AggregationJob
@@ -57,8 +59,10 @@ async def _job_status(database_url: str, job_id: uuid.UUID) -> str:
     return (await _job_record(database_url, job_id)).status
 
 
-async def _run_inline(database_url: str, job_timeout_seconds: int = 1800) -> None:
-    settings = Settings(database_url=database_url, job_timeout_seconds=job_timeout_seconds)
+async def _run_inline(database_url: str, job_timeout_seconds: int = 1800, job_max_tries: int = 3) -> None:
+    settings = Settings(
+        database_url=database_url, job_timeout_seconds=job_timeout_seconds, job_max_tries=job_max_tries
+    )
     engine = create_engine(settings)
     try:
         runner = InlineRunner(TaskContext(settings, create_session_factory(engine)))
@@ -109,7 +113,10 @@ def test_in_an_arq_worker_a_jobs_log_lines_carry_its_queue_job_id(tmp_path, redi
     assert (line["queue_job_id"], line["task"], line["attempt"]) == (f"aggregate:{job_id}:0", "aggregate", 1)
 
 
-def test_in_process_a_job_past_its_timeout_is_stopped_and_given_back(tmp_path, monkeypatch):
+@pytest.mark.parametrize("max_tries", [1, 2])
+def test_in_process_a_job_past_its_timeout_is_stopped_and_counts_as_a_failed_attempt(
+    tmp_path, monkeypatch, max_tries
+):
     from services.core.aggregation import run as aggregation_run
 
     original = aggregation_run.score_all
@@ -121,7 +128,14 @@ def test_in_process_a_job_past_its_timeout_is_stopped_and_given_back(tmp_path, m
     monkeypatch.setattr(aggregation_run, "score_all", slow)
     with fresh_database("sqlite", tmp_path) as database_url:
         job_id = asyncio.run(_request_job(database_url))
-        asyncio.run(_run_inline(database_url, job_timeout_seconds=1))
+        asyncio.run(_run_inline(database_url, job_timeout_seconds=1, job_max_tries=max_tries))
         record = asyncio.run(_job_record(database_url, job_id))
-    # Cut short after 1 s, before it could publish; queued again for the stale-job sweep.
-    assert (record.status, record.stage, record.snapshot_id) == ("queued", "interrupted", None)
+    # Cut short after 1 s, before it could publish: one of its tries spent, like any failure, so
+    # that a job that always outlasts the timeout ends failed instead of running again forever.
+    assert (record.attempts, record.snapshot_id) == (1, None)
+    if max_tries == 1:
+        assert record.status == "failed"
+        assert "TimeoutError" in record.error
+    else:
+        assert record.status == "queued"
+        assert record.error.startswith("attempt 1 failed, retrying in 5 s: TimeoutError")

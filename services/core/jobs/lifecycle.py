@@ -148,12 +148,18 @@ async def run_attempt(
     work: Callable[[Factory, uuid.UUID], Awaitable[Result]],
     *,
     max_tries: int,
+    timeout_seconds: float,
     fail: Callable[[Factory, uuid.UUID, str], Awaitable[None]],
 ) -> Result | None:
-    """One attempt of a job: `work` runs it; an exception queues a retry or, with the tries
-    spent, `fail` records the failure (None is returned); a shutdown gives the job back."""
+    """One attempt of a job: `work` runs it, for `timeout_seconds` at most; an exception, or
+    the timeout, queues a retry or, with the tries spent, `fail` records the failure (None is
+    returned); a shutdown gives the job back.
+
+    The timeout is an attempt's failure like any other, counted against `max_tries`: a job that
+    always outlasts it ends `failed` rather than being given back and run again forever."""
     try:
-        return await work(factory, record_id)
+        async with asyncio.timeout(timeout_seconds):
+            return await work(factory, record_id)
     except asyncio.CancelledError:
         # The process is stopping and its grace period is over. What a job writes, it writes
         # in one transaction, so nothing of it exists yet; the runner queues the task again.

@@ -15,6 +15,7 @@ async def aggregate(context: TaskContext, job_id: str) -> str | None:
         uuid.UUID(job_id),
         run_aggregation,
         max_tries=context.settings.job_max_tries,
+        timeout_seconds=context.settings.job_timeout_seconds,
         fail=fail_job,
     )
     return str(snapshot_id) if snapshot_id else None

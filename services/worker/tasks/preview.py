@@ -15,6 +15,7 @@ async def preview(context: TaskContext, preview_id: str) -> bool:
         uuid.UUID(preview_id),
         run_preview,
         max_tries=context.settings.job_max_tries,
+        timeout_seconds=context.settings.job_timeout_seconds,
         fail=fail_preview,
     )
     return bool(stored)
