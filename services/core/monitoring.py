@@ -13,12 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.core.clock import utcnow
+from services.core.jobs.lifecycle import FINISHED
 from services.core.jobs.models import AggregationJob
 from services.core.outbox.models import OutboxMessage
-from services.core.vocabularies import JobStatus
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery
-
-FINISHED_JOB_STATUSES = (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 
 
 @dataclass
@@ -49,7 +47,7 @@ async def background_work_figures(session: AsyncSession) -> BackgroundWorkFigure
     finished = await session.execute(
         select(
             col(AggregationJob.status), col(AggregationJob.started_at), col(AggregationJob.finished_at)
-        ).where(col(AggregationJob.status).in_([status.value for status in FINISHED_JOB_STATUSES]))
+        ).where(col(AggregationJob.status).in_([status.value for status in FINISHED]))
     )
     for status, started_at, finished_at in finished.all():
         seconds = _seconds_between(started_at, finished_at)

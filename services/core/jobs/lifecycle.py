@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from services.core.clock import utcnow
 from services.core.db import session_scope
 from services.core.errors import Conflict
-from services.core.jobs.keys import job_keys_like, queue_job_key, stale_job_key
+from services.core.jobs.keys import queue_job_key, record_id_in, stale_job_key, task_keys_like
 from services.core.outbox.models import OutboxMessage
 from services.core.outbox.service import enqueue
 from services.core.vocabularies import JobStatus
@@ -226,17 +226,20 @@ async def requeue_stale(session: AsyncSession, kind: JobKind, older_than: dateti
             *conditions,
         )
     )
-    count = 0
-    for record in stale.all():
-        pending = await session.scalar(
-            select(func.count())
-            .select_from(OutboxMessage)
-            .where(
-                col(OutboxMessage.job_key).like(job_keys_like(kind.task, record.id)),
-                col(OutboxMessage.dispatched_at).is_(None),
-            )
+    records = stale.all()
+    if not records:
+        return 0
+    # The jobs with a hand-over still waiting in the outbox, in one query for all of them.
+    waiting = await session.scalars(
+        select(col(OutboxMessage.job_key)).where(
+            col(OutboxMessage.job_key).like(task_keys_like(kind.task)),
+            col(OutboxMessage.dispatched_at).is_(None),
         )
-        if pending:
+    )
+    handed_over = {record_id_in(key) for key in waiting.all()}
+    count = 0
+    for record in records:
+        if str(record.id) in handed_over:
             continue
         now = utcnow()
         record.heartbeat_at = now
