@@ -17,7 +17,7 @@ from services.core.demo.seed import demo_id, seed_demo
 from services.core.list_queries import Shape
 from services.core.pagination import Page
 from services.core.snapshots import service as snapshots
-from services.core.snapshots.models import SnapshotScore
+from services.core.snapshots.repository import SNAPSHOT_SCORE_LIST
 from services.core.snapshots.schemas import ScoreRead
 from services.core.territories import service as territories
 from services.core.territories.models import Territory
@@ -259,8 +259,8 @@ async def test_pages_on_the_driver_are_those_of_the_orm_path(app, demo, limit):
                 limit,
             )
             orm = await _pages(
-                lambda cursor, limit, f=arguments: snapshots.score_row_page(
-                    session, SnapshotScore.snapshot_id, snapshot.id, cursor=cursor, limit=limit, **f
+                lambda cursor, limit, f=arguments: SNAPSHOT_SCORE_LIST.model_page(
+                    session, {"owner": snapshot.id} | f, cursor=cursor, limit=limit
                 ),
                 limit,
             )

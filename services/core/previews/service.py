@@ -20,12 +20,13 @@ from services.core.jobs.lifecycle import ACTIVE, JobKind
 from services.core.models_base import table_of
 from services.core.outbox.service import enqueue
 from services.core.pagination import INTEGER_CURSOR
+from services.core.previews import repository
 from services.core.previews.models import Preview, PreviewScore
 from services.core.scoring.config import MethodologyConfig
 from services.core.snapshots.identity import row_sort_key
 from services.core.snapshots.models import Snapshot, SnapshotScore
 from services.core.snapshots.schemas import ScoreRead
-from services.core.snapshots.service import compared, get_snapshot_id, score_row_page, scores_by_key
+from services.core.snapshots.service import compared, get_snapshot_id, scores_by_key
 from services.core.vocabularies import JobStatus
 
 PREVIEW_TASK = "preview"
@@ -105,19 +106,13 @@ async def list_score_rows(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[dict], str | None]:
-    """A page of the preview's score rows, shaped and filtered as a snapshot's."""
+    """A page of the preview's score rows as ScoreRead-shaped dicts, filtered as a snapshot's
+    (see list_queries.ListQuery.read_page)."""
     _require_scores(preview)
-    scores, next_cursor = await score_row_page(
-        session,
-        PreviewScore.preview_id,
-        preview.id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-        axis=axis,
-        cursor=cursor,
-        limit=limit,
+    filters = {"owner": preview.id, "subject_type": subject_type, "subject_id": subject_id, "axis": axis}
+    return await repository.PREVIEW_SCORE_LIST.read_page(
+        session, ScoreRead, filters, cursor=cursor, limit=limit
     )
-    return [ScoreRead.model_validate(score).model_dump() for score in scores], next_cursor
 
 
 def _moved_first(item: dict) -> tuple:

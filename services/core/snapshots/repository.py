@@ -42,13 +42,19 @@ def _json_list(flags):
     return orjson.loads(flags) if isinstance(flags, str) else flags
 
 
-snapshot_scores = table_of(SnapshotScore)
-SNAPSHOT_SCORE_LIST = ListQuery(
-    model=SnapshotScore,
-    columns=read_columns(ScoreRead, snapshot_scores),
-    where=(),
-    filters=score_filters(SnapshotScore.snapshot_id),
-    key=snapshot_scores.c.id,
-    cursor_format=BIG_INTEGER_CURSOR,
-    decoders={"flags": _json_list},
-)
+def score_list(owner) -> ListQuery:
+    """The list of score rows of the table of `owner` (see score_filters), as ScoreRead
+    lays them out, in id order: a snapshot's and a preview's are read alike."""
+    table = table_of(owner.class_)
+    return ListQuery(
+        model=owner.class_,
+        columns=read_columns(ScoreRead, table),
+        where=(),
+        filters=score_filters(owner),
+        key=table.c.id,
+        cursor_format=BIG_INTEGER_CURSOR,
+        decoders={"flags": _json_list},
+    )
+
+
+SNAPSHOT_SCORE_LIST = score_list(SnapshotScore.snapshot_id)

@@ -10,7 +10,7 @@ from sqlmodel import col
 from services.core.db import uses_postgresql
 from services.core.errors import Invalid, NotFound
 from services.core.list_queries import bound_conditions
-from services.core.pagination import BIG_INTEGER_CURSOR, INTEGER_CURSOR, page_of, paginate
+from services.core.pagination import INTEGER_CURSOR, page_of, paginate
 from services.core.scoring.config import AXES
 from services.core.snapshots import repository
 from services.core.snapshots.identity import row_sort_key
@@ -82,47 +82,15 @@ async def list_snapshots(
     return page_of(rows, limit, key=lambda snapshot: snapshot.id)
 
 
-def score_rows_statement(
-    owner, owner_id: uuid.UUID, subject_type: str | None, subject_id: str | None, axis: str | None
-):
-    """The score rows of one snapshot, or of one preview: `owner` is the column that names it
-    (`SnapshotScore.snapshot_id`, `PreviewScore.preview_id`), both tables having the same rows.
-    The filters are those of the list of a snapshot's score rows (repository.score_filters)."""
-    values = {"owner": owner_id, "subject_type": subject_type, "subject_id": subject_id, "axis": axis}
-    return select(owner.class_).where(*bound_conditions(repository.score_filters(owner), values))
-
-
-async def score_row_page(
-    session: AsyncSession,
-    owner,
-    owner_id: uuid.UUID,
-    *,
-    subject_type: str | None,
-    subject_id: str | None,
-    axis: str | None,
-    cursor: str | None,
-    limit: int,
-):
-    """A page of score rows through the ORM, in id order, and the cursor of the next one."""
-    model = owner.class_
-    statement = paginate(
-        score_rows_statement(owner, owner_id, subject_type, subject_id, axis),
-        model.id,
-        cursor,
-        limit,
-        BIG_INTEGER_CURSOR,
-    )
-    rows = list((await session.scalars(statement)).all())
-    return page_of(rows, limit, key=lambda score: score.id, cursor_format=BIG_INTEGER_CURSOR)
-
-
 async def scores_by_key(
     session: AsyncSession, owner, owner_id: uuid.UUID, subject_type: str | None, axis: str | None
 ) -> dict[tuple, float | None]:
-    """Each score of a snapshot (or preview) by (subject_type, subject_id, axis), for comparisons."""
+    """Each score of a snapshot (or preview) by (subject_type, subject_id, axis), for comparisons.
+    `owner` is the column that names whose rows they are (repository.score_filters)."""
     model = owner.class_
-    statement = score_rows_statement(owner, owner_id, subject_type, None, axis).with_only_columns(
-        model.subject_type, model.subject_id, model.axis, model.score
+    values = {"owner": owner_id, "subject_type": subject_type, "axis": axis}
+    statement = select(model.subject_type, model.subject_id, model.axis, model.score).where(
+        *bound_conditions(repository.score_filters(owner), values)
     )
     return {(r.subject_type, r.subject_id, r.axis): r.score for r in await session.execute(statement)}
 
