@@ -6,12 +6,10 @@ A re-run finds the snapshot of its job already published and only reports succes
 """
 
 import asyncio
-import json
 import logging
 import time
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -31,7 +29,8 @@ from services.core.scoring.config import AXES
 from services.core.scoring.explain import Explanation
 from services.core.scoring.pipeline import score_all
 from services.core.snapshots.identity import content_hash, row_sort_key
-from services.core.snapshots.models import SCORE_FIELDS, Snapshot, SnapshotExplanation, SnapshotScore
+from services.core.snapshots.models import Snapshot, SnapshotExplanation, SnapshotScore
+from services.core.snapshots.repository import insert_score_rows
 from services.core.webhooks.events import announce
 
 logger = logging.getLogger("observatoire.aggregation")
@@ -111,7 +110,7 @@ async def _compute_and_publish(factory: async_sessionmaker[AsyncSession], job: A
         )
         session.add(snapshot)
         await session.flush()
-        await _insert_scores(session, snapshot.id, rows)
+        await insert_score_rows(session, SnapshotScore.snapshot_id, snapshot.id, rows)
         await _insert_explanations(session, snapshot.id, result.explanations)
         _succeed(running, snapshot.id)
         timings["publishing"] = time.perf_counter() - clock
@@ -133,26 +132,6 @@ async def _compute_and_publish(factory: async_sessionmaker[AsyncSession], job: A
         get_settings().redis_url, invalidations.Change.SNAPSHOT_PUBLISHED, snapshot.id
     )
     return snapshot.id
-
-
-async def _insert_scores(session: AsyncSession, snapshot_id: uuid.UUID, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if uses_postgresql(session):
-        # Tens of thousands of rows: COPY on the transaction's own connection.
-        raw = await driver_connection(session)
-        records = [
-            (snapshot_id, *(json.dumps(row[f]) if f == "flags" else row.get(f) for f in SCORE_FIELDS))
-            for row in rows
-        ]
-        await raw.copy_records_to_table(
-            "snapshot_scores", records=records, columns=("snapshot_id", *SCORE_FIELDS)
-        )
-        return
-    await session.execute(
-        insert(table_of(SnapshotScore)),
-        [{"snapshot_id": snapshot_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows],
-    )
 
 
 async def _insert_explanations(

@@ -7,18 +7,17 @@ snapshot or announces an event.
 """
 
 import asyncio
-import json
 import logging
 import time
 import uuid
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from services.core.aggregation.loader import load_input
 from services.core.clock import utcnow
-from services.core.db import driver_connection, session_scope, uses_postgresql
+from services.core.db import session_scope
 from services.core.jobs import lifecycle
 from services.core.jobs.lifecycle import FINISHED
 from services.core.models_base import table_of
@@ -27,7 +26,8 @@ from services.core.previews.service import PREVIEW
 from services.core.scoring.config import MethodologyConfig
 from services.core.scoring.pipeline import score_all
 from services.core.snapshots.identity import row_sort_key
-from services.core.snapshots.models import SCORE_FIELDS, SnapshotScore
+from services.core.snapshots.models import SnapshotScore
+from services.core.snapshots.repository import insert_score_rows
 
 logger = logging.getLogger("observatoire.previews")
 
@@ -96,7 +96,7 @@ async def _compute_and_store(factory, preview: Preview) -> None:
         await session.execute(
             delete(table_of(PreviewScore)).where(col(PreviewScore.preview_id) == preview.id)
         )
-        await _insert_scores(session, preview.id, rows)
+        await insert_score_rows(session, PreviewScore.preview_id, preview.id, rows)
         running.counts = loaded.counts | {
             "score_rows": len(rows),
             "unscorable_indicators": len(result.diagnostics.get("unscorable_indicators", [])),
@@ -105,25 +105,6 @@ async def _compute_and_store(factory, preview: Preview) -> None:
         running.input_watermark = loaded.watermark
         lifecycle.mark_succeeded(running, stage="stored")
     logger.info("preview %s stored (%d rows)", preview.id, len(rows))
-
-
-async def _insert_scores(session: AsyncSession, preview_id: uuid.UUID, rows: list[dict]) -> None:
-    if not rows:
-        return
-    if uses_postgresql(session):
-        raw = await driver_connection(session)
-        records = [
-            (preview_id, *(json.dumps(row[f]) if f == "flags" else row.get(f) for f in SCORE_FIELDS))
-            for row in rows
-        ]
-        await raw.copy_records_to_table(
-            "preview_scores", records=records, columns=("preview_id", *SCORE_FIELDS)
-        )
-        return
-    await session.execute(
-        insert(table_of(PreviewScore)),
-        [{"preview_id": preview_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows],
-    )
 
 
 async def fail_preview(factory: async_sessionmaker[AsyncSession], preview_id: uuid.UUID, error: str) -> None:

@@ -1,16 +1,20 @@
 """Reads of snapshots: the ids on PostgreSQL straight from the driver, and the list of a
-snapshot's score rows (see list_queries)."""
+snapshot's score rows (see list_queries). And the writes of score rows, a snapshot's or a
+preview's."""
 
+import json
 import uuid
+from typing import Any
 
 import orjson
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.core.db import driver_connection
+from services.core.db import driver_connection, uses_postgresql
 from services.core.list_queries import Filter, ListQuery, read_columns
 from services.core.models_base import table_of
 from services.core.pagination import BIG_INTEGER_CURSOR
-from services.core.snapshots.models import SnapshotScore
+from services.core.snapshots.models import SCORE_FIELDS, SnapshotScore
 from services.core.snapshots.schemas import ScoreRead
 
 
@@ -58,3 +62,27 @@ def score_list(owner) -> ListQuery:
 
 
 SNAPSHOT_SCORE_LIST = score_list(SnapshotScore.snapshot_id)
+
+
+async def insert_score_rows(
+    session: AsyncSession, owner, owner_id: uuid.UUID, rows: list[dict[str, Any]]
+) -> None:
+    """Write `rows` (their SCORE_FIELDS) as the score rows of `owner_id` in the table of
+    `owner` (see score_filters), in the transaction of `session`."""
+    if not rows:
+        return
+    table = table_of(owner.class_)
+    if uses_postgresql(session):
+        # Tens of thousands of rows: COPY on the transaction's own connection.
+        connection = await driver_connection(session)
+        records = [
+            (owner_id, *(json.dumps(row[f]) if f == "flags" else row.get(f) for f in SCORE_FIELDS))
+            for row in rows
+        ]
+        await connection.copy_records_to_table(
+            table.name, records=records, columns=(owner.key, *SCORE_FIELDS)
+        )
+        return
+    await session.execute(
+        insert(table), [{owner.key: owner_id, **{f: row.get(f) for f in SCORE_FIELDS}} for row in rows]
+    )
