@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from services.api.pages import page_response
 from services.core.alliances import service as alliances
+from services.core.alliances.repository import ALLIANCE_LIST
 from services.core.alliances.schemas import AllianceRead
 from services.core.catalysts import service as catalysts
 from services.core.catalysts.repository import CATALYST_LIST
@@ -218,16 +219,10 @@ async def test_pages_on_the_driver_are_those_of_the_orm_path(app, demo, limit):
     models it selects through the ORM (SQLite has that path only)."""
     async with session_scope(app.state.session_factory) as session:
         lists = [
-            (CatalystRead, catalysts.list_catalyst_rows, catalysts.list_catalysts, {}, CATALYST_FILTERS),
-            (
-                AllianceRead,
-                alliances.list_alliance_rows,
-                alliances.list_alliances,
-                NO_ALLIANCE_FILTER,
-                ALLIANCE_FILTERS,
-            ),
+            (CatalystRead, catalysts.list_catalyst_rows, CATALYST_LIST, {}, CATALYST_FILTERS),
+            (AllianceRead, alliances.list_alliance_rows, ALLIANCE_LIST, NO_ALLIANCE_FILTER, ALLIANCE_FILTERS),
         ]
-        for model, read_rows, read_models, no_filter, filter_sets in lists:
+        for model, read_rows, list_query, no_filter, filter_sets in lists:
             for filters in filter_sets:
                 arguments = no_filter | filters
                 fast = await _pages(
@@ -237,8 +232,8 @@ async def test_pages_on_the_driver_are_those_of_the_orm_path(app, demo, limit):
                     limit,
                 )
                 orm = await _pages(
-                    lambda cursor, limit, f=arguments, read=read_models: read(
-                        session, cursor=cursor, limit=limit, **f
+                    lambda cursor, limit, f=arguments, query=list_query: query.model_page(
+                        session, f, cursor=cursor, limit=limit
                     ),
                     limit,
                 )

@@ -38,11 +38,6 @@ async def get_alliance(session: AsyncSession, alliance_id: uuid.UUID) -> Allianc
     return alliance
 
 
-async def list_alliances(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    """A page of alliance models, through the ORM."""
-    return await repository.ALLIANCE_LIST.model_page(session, filters, cursor=cursor, limit=limit)
-
-
 async def list_alliance_rows(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
     """A page of alliances as AllianceRead-shaped dicts (see list_queries.ListQuery.read_page)."""
     return await repository.ALLIANCE_LIST.read_page(

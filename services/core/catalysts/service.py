@@ -27,11 +27,6 @@ async def get_catalyst(session: AsyncSession, catalyst_id: uuid.UUID) -> Catalys
     return catalyst
 
 
-async def list_catalysts(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
-    """A page of catalyst models, through the ORM."""
-    return await repository.CATALYST_LIST.model_page(session, filters, cursor=cursor, limit=limit)
-
-
 async def list_catalyst_rows(session: AsyncSession, *, cursor: str | None, limit: int, **filters):
     """A page of catalysts as CatalystRead-shaped dicts (see list_queries.ListQuery.read_page)."""
     return await repository.CATALYST_LIST.read_page(
