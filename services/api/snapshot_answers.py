@@ -143,8 +143,9 @@ class SnapshotAnswersMiddleware:
         # Every 200 about a snapshot says how long it holds, whether or not it is kept here.
         through_latest = LATEST in (match["snapshot"], match["other"])
         cache_control = self.short if through_latest else self.immutable
+        cache = self.cache
         if (
-            self.cache is None
+            cache is None
             or not caller_known(scope, public=self.public, key_cache=self.key_cache)
             or (query := normalised_query(scope["query_string"])) is None
         ):
@@ -158,7 +159,7 @@ class SnapshotAnswersMiddleware:
         snapshot_id, other_id = resolved
         rest = match["rest"] if other_id is None else f"/compare/{other_id}"
         key = (snapshot_id, rest, query)
-        answer = self.cache.get(key)
+        answer = cache.get(key)
         if answer is None:
             path = f"/v1/snapshots/{snapshot_id}{rest}"
             await answer_and_keep(
@@ -167,7 +168,7 @@ class SnapshotAnswersMiddleware:
                 receive,
                 send,
                 inner=dict(scope, path=path, raw_path=path.encode()),
-                keep=lambda answer: self.cache.put(key, answer),
+                keep=lambda answer: cache.put(key, answer),
                 added_headers=((b"cache-control", cache_control),),
             )
             return
