@@ -51,30 +51,27 @@ class WorkerSupervisor:
 
     async def _run_workers(self) -> None:
         delay = FIRST_RETRY_SECONDS
-        unavailable_since_warning = False
+        warned = False  # one warning per outage: the reconnection attempts that follow are quiet
         while not self._stopping.is_set():
+            failure: BaseException | None
             try:
                 pool = await arq_queue.connect(self.redis_url)
             except REDIS_UNAVAILABLE as error:
-                if not unavailable_since_warning:
-                    logger.warning("Redis is unavailable (%s): the worker reconnects in %.0f s", error, delay)
-                    unavailable_since_warning = True
-                await self._pause(delay)
-                delay = min(delay * 2, LONGEST_RETRY_SECONDS)
-                continue
-            if self._stopping.is_set():
-                await pool.aclose(close_connection_pool=True)
-                return
-            if unavailable_since_warning:
-                logger.info("Redis is available again: the worker takes jobs again")
-                unavailable_since_warning = False
-            delay = FIRST_RETRY_SECONDS
-            failure = await self._run_one(pool)
-            if failure is None:
-                return
-            # One warning per outage: the reconnection attempts that follow are quiet.
-            logger.warning("Redis is unavailable (%s): the worker reconnects in %.0f s", failure, delay)
-            unavailable_since_warning = True
+                failure = error
+            else:
+                if self._stopping.is_set():
+                    await pool.aclose(close_connection_pool=True)
+                    return
+                if warned:
+                    logger.info("Redis is available again: the worker takes jobs again")
+                    warned = False
+                delay = FIRST_RETRY_SECONDS
+                failure = await self._run_one(pool)
+                if failure is None:
+                    return
+            if not warned:
+                logger.warning("Redis is unavailable (%s): the worker reconnects in %.0f s", failure, delay)
+                warned = True
             await self._pause(delay)
             delay = min(delay * 2, LONGEST_RETRY_SECONDS)
 
