@@ -4,7 +4,7 @@ everywhere): all of schemathesis's default checks, on positive and negative case
 from hypothesis import HealthCheck, settings
 from schemathesis import Case
 
-from tests.contract.conftest import StaffKey
+from tests.contract.conftest import Existing, StaffKey
 from tests.contract.positive_data import is_positive, make_valid, name_existing_objects
 
 # Bounded so that the contract suite stays within its time: coverage cases come on top.
@@ -31,11 +31,18 @@ def with_current_key(case: Case) -> None:
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {StaffKey.secret}"}
 
 
-def check_operation(case: Case, contract_app, existing) -> None:
+def prepare(case: Case, existing: Existing) -> None:
+    """Make a case ready to send, in place: the test's key, then, for a positive case, the
+    values only the server can judge made valid; for a negative one, the well-formed ids of
+    its path naming existing objects."""
     with_current_key(case)
     if is_positive(case):
         make_valid(case, existing)
     else:
         name_existing_objects(case, existing)
+
+
+def check_operation(case: Case, contract_app, existing: Existing) -> None:
+    prepare(case, existing)
     # No `checks` argument: every check enabled by default runs (see test_checks.py).
     case.call_and_validate(app=contract_app)

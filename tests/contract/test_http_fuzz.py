@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from tests.contract.conftest import Existing, StaffKey
 from tests.contract.formats import FORMATS
-from tests.contract.positive_data import is_positive, make_valid, name_existing_objects
+from tests.contract.operations import prepare
 from tests.contract.served import Served, served_observatoire
 from tests.test_openapi import COMMITTED
 
@@ -74,8 +74,5 @@ def test_the_server_serves_the_committed_document(served):
 @schema.parametrize()
 @OVER_HTTP
 def test_served_api_takes_what_its_document_says(case, served, staff_key_over_http, existing):
-    if is_positive(case):
-        make_valid(case, existing)
-    else:
-        name_existing_objects(case, existing)
+    prepare(case, existing)
     case.call_and_validate(base_url=served.url)
