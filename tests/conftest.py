@@ -14,6 +14,7 @@ from services.core.territories.models import Territory
 from services.core.territories.reference import reference_territories
 from services.core.vocabularies import ApiKeyScope
 from tests.databases import fresh_database
+from tests.worker.processes import RedisServer
 
 DATABASES = ["sqlite", "postgresql"]
 REFERENCE_CODES = {territory.code for territory in reference_territories()}
@@ -23,6 +24,15 @@ REFERENCE_CODES = {territory.code for territory in reference_territories()}
 def database_url(request, tmp_path_factory):
     with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
         yield url
+
+
+@pytest.fixture
+def redis_server():
+    """A private redis-server, which a test may stop and start again."""
+    server = RedisServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,7 @@ from services.api import rate_limit
 from services.api.main import create_app
 from services.api.rate_limit import REDIS_KEY_PREFIX, SYNC_INTERVAL_SECONDS, RateLimiter, client_identity
 from services.core.config import Settings
-from tests.worker.processes import RedisServer, free_port
+from tests.worker.processes import free_port
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WINDOW = 3600
@@ -321,31 +321,28 @@ class RecordingLogger:
 
 
 @time_machine.travel(START, tick=False)
-async def test_while_redis_is_down_a_replica_counts_alone_then_shares_again(monkeypatch):
+async def test_while_redis_is_down_a_replica_counts_alone_then_shares_again(monkeypatch, redis_server):
     recorded = RecordingLogger()
     monkeypatch.setattr(rate_limit, "logger", recorded)
-    server = RedisServer()
-    server.start()
-    limiter = RateLimiter(5, WINDOW, server.url, sync_interval_seconds=3600)
+    limiter = RateLimiter(5, WINDOW, redis_server.url, sync_interval_seconds=3600)
     identity, address = unique_key_identity(), "address:" + unique_address()
     try:
         before = [limiter.hit(identity, address).allowed for _ in range(2)]
         await limiter.sync()
-        server.stop()
+        redis_server.stop()
         during = [limiter.hit(identity, address).allowed for _ in range(4)]
         for _ in range(3):
             await limiter.sync()
         answering_during = limiter.redis_answering
-        server.start()
+        redis_server.start()
         # The first attempt may still meet the connection the server dropped.
         for _ in range(3):
             await limiter.sync()
             if limiter.redis_answering:
                 break
-        in_redis = await shared_count(identity, server.url)
+        in_redis = await shared_count(identity, redis_server.url)
     finally:
         await limiter.close()
-        server.stop()
 
     assert before == [True, True]
     # Counted on from the shared total of the last sync: the limit of 5 still holds.
