@@ -1,7 +1,5 @@
 """Request ids, JSON logs and Prometheus metrics."""
 
-import io
-import json
 import re
 import uuid
 from datetime import timedelta
@@ -15,19 +13,17 @@ from services.core.clock import utcnow
 from services.core.config import Settings
 from services.core.db import session_scope
 from services.core.jobs.models import AggregationJob
-from services.core.logs import configure_logging
 from services.core.outbox.models import OutboxMessage
 from services.core.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from tests.api.factories import create_catalyst
+from tests.log_capture import captured_json_logs
 
 
 @pytest.fixture
 def log_lines():
     """The JSON lines logged during the test."""
-    stream = io.StringIO()
-    configure_logging("info", "json", stream=stream)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    configure_logging("info", "json")
+    with captured_json_logs() as logs:
+        yield logs.lines
 
 
 async def test_a_request_id_is_made_up_when_the_caller_sends_none(client, reader):

@@ -1,15 +1,12 @@
 """OBSERVATOIRE_PUBLIC_READ: the published data is read without a key when the operator opens
 it; every other route, and every request that presents a key, is answered as before."""
 
-import io
-import json
-
 import pytest
 
 from services.core.auth.principal import ANONYMOUS
 from services.core.config import Settings
-from services.core.logs import configure_logging
 from tests.api.factories import create_alliance, create_catalyst
+from tests.log_capture import captured_json_logs
 from tests.security.support import PROBLEM, assert_problem, fill_path, operations
 
 # What public read opens: published snapshots, the registry's territories, catalysts, map and
@@ -67,14 +64,10 @@ def _expected_cache_control(path: str) -> str:
 @pytest.fixture
 def access_lines():
     """The access log lines written during the test, by request id."""
-    stream = io.StringIO()
-    configure_logging("info", "json", stream=stream)
-    yield lambda: {
-        line["request_id"]: line
-        for line in (json.loads(text) for text in stream.getvalue().splitlines())
-        if line.get("logger") == "observatoire.access"
-    }
-    configure_logging("info", "json")
+    with captured_json_logs() as logs:
+        yield lambda: {
+            line["request_id"]: line for line in logs.lines() if line.get("logger") == "observatoire.access"
+        }
 
 
 def test_public_read_is_off_unless_the_operator_turns_it_on(monkeypatch):

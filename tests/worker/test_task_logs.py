@@ -3,10 +3,7 @@ task, attempt) in an arq worker as in `serve`'s in-process runner, and the job t
 both (the arq worker's is tested by arq itself)."""
 
 import asyncio
-import contextlib
-import io
 import json
-import logging
 import time
 import uuid
 
@@ -16,22 +13,11 @@ from services.core.config import Settings
 from services.core.db import create_engine, create_session_factory, session_scope
 from services.core.jobs.models import AggregationJob
 from services.core.jobs.service import request_job
-from services.core.logs import configure_logging
 from services.worker.context import TaskContext
 from services.worker.inline import InlineRunner
 from tests.databases import fresh_database
+from tests.log_capture import captured_json_logs
 from tests.worker.processes import Worker
-
-
-@contextlib.contextmanager
-def json_logs_to(stream: io.StringIO):
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    configure_logging("info", "json", stream)
-    try:
-        yield
-    finally:
-        root.handlers[:], root.level = handlers, level
 
 
 async def _request_job(database_url: str) -> uuid.UUID:
@@ -79,13 +65,12 @@ def _published_line(log: str, job_id: uuid.UUID) -> dict:
 
 
 def test_in_process_a_jobs_log_lines_carry_its_queue_job_id(tmp_path):
-    stream = io.StringIO()
     with fresh_database("sqlite", tmp_path) as database_url:
         job_id = asyncio.run(_request_job(database_url))
-        with json_logs_to(stream):
+        with captured_json_logs() as logs:
             asyncio.run(_run_inline(database_url))
         assert asyncio.run(_job_status(database_url, job_id)) == "succeeded"
-    line = _published_line(stream.getvalue(), job_id)
+    line = _published_line(logs.text, job_id)
     assert (line["queue_job_id"], line["task"], line["attempt"]) == (f"aggregate:{job_id}:0", "aggregate", 1)
 
 
