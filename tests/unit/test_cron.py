@@ -1,14 +1,9 @@
-from datetime import UTC, datetime
-
 import pytest
 from pydantic import ValidationError
 
 from services.core.config import Settings
 from services.core.outbox.cron import CronError, parse_cron
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+from tests.clock_helpers import at
 
 
 def test_next_run_of_a_nightly_schedule():

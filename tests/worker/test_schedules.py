@@ -3,7 +3,6 @@ process, in UTC, and an instant missed while the database was down fires once it
 
 import asyncio
 import time
-from datetime import UTC, datetime
 
 import pytest
 import time_machine
@@ -15,11 +14,8 @@ from services.core.jobs.models import AggregationJob
 from services.core.outbox.models import ScheduledRun
 from services.worker.context import TaskContext
 from services.worker.relay_loop import RelayLoop
+from tests.clock_helpers import at
 from tests.worker.processes import free_port
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 async def nothing_dispatched(task: str, args: list, job_key: str) -> None:
