@@ -23,8 +23,6 @@ import re
 import time
 import uuid
 
-from sqlalchemy import select
-from sqlmodel import col
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.api.kept_answers import (
@@ -37,7 +35,7 @@ from services.api.kept_answers import (
 from services.core.auth.key_cache import ApiKeyCache
 from services.core.db import session_scope
 from services.core.invalidations import Change, Invalidation
-from services.core.snapshots.models import Snapshot
+from services.core.snapshots.service import latest_snapshot_id
 
 _UUID = "-?".join(f"[0-9A-Fa-f]{{{n}}}" for n in (8, 4, 4, 4, 12))
 CACHED_PATH = re.compile(
@@ -90,9 +88,7 @@ class LatestPointer:
         generation = self.generation
         try:
             async with session_scope(session_factory) as session:
-                found = await session.scalar(
-                    select(col(Snapshot.id)).order_by(col(Snapshot.id).desc()).limit(1)
-                )
+                found = await latest_snapshot_id(session)
             snapshot_id = None if found is None else str(found)
             if generation == self.generation and snapshot_id is not None:
                 self.snapshot_id, self.read_at = snapshot_id, time.monotonic()

@@ -48,16 +48,18 @@ def _snapshot_uuid(reference: str) -> uuid.UUID:
         ) from exc
 
 
+async def latest_snapshot_id(session: AsyncSession) -> uuid.UUID | None:
+    """The id of the newest published snapshot (ids grow with time), or None."""
+    if uses_postgresql(session):
+        return await repository.latest_id(session)
+    return await session.scalar(select(col(Snapshot.id)).order_by(col(Snapshot.id).desc()).limit(1))
+
+
 async def get_snapshot_id(session: AsyncSession, reference: str) -> uuid.UUID:
     """The id of a snapshot (`latest`: the newest), with the errors of get_snapshot, without
     reading the snapshot itself: its diagnostics are hundreds of kilobytes of JSON."""
     if reference == LATEST:
-        if uses_postgresql(session):
-            snapshot_id = await repository.latest_id(session)
-        else:
-            snapshot_id = await session.scalar(
-                select(col(Snapshot.id)).order_by(col(Snapshot.id).desc()).limit(1)
-            )
+        snapshot_id = await latest_snapshot_id(session)
         if snapshot_id is None:
             raise NotFound("No snapshot has been published yet.")
         return snapshot_id
