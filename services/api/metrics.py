@@ -46,9 +46,9 @@ http_request_duration = Histogram(
 )
 
 
-# The labelled series of each (method, route, status) seen, so that a request pays for its
-# labels' lookup (and, with several processes, their file entries) once, not every time. Routes
-# are templates and unmatched paths share one label, so this stays small.
+# The labelled series of each (method, route, status) seen, so that a request does not pay for
+# prometheus_client's lookup of its children (a lock, the labels validated and formatted) every
+# time. Routes are templates and unmatched paths share one label, so this stays small.
 _series: dict[tuple[str, str, int], tuple] = {}
 
 

@@ -99,13 +99,18 @@ async def update_catalyst(
     summary="Delete a catalyst (staff; soft delete)",
     responses=problems(404, 412),
 )
-async def delete_catalyst(catalyst_id: uuid.UUID, session: SessionDep, principal: StaffDep, request: Request):
+async def delete_catalyst(
+    catalyst_id: uuid.UUID,
+    session: SessionDep,
+    principal: StaffDep,
+    request: Request,
+    background: BackgroundTasks,
+):
     catalyst = await service.get_catalyst(session, catalyst_id)
     check_if_match(request, CatalystRead.model_validate(catalyst))
     revoked = await service.delete_catalyst(session, principal, catalyst)
     # Once committed (background tasks run after the response), every process forgets them.
     redis_url = request.app.state.settings.redis_url
-    tasks = BackgroundTasks()
     for key_id in revoked:
-        tasks.add_task(announce, redis_url, Change.API_KEY, key_id)
-    return Response(status_code=204, background=tasks)
+        background.add_task(announce, redis_url, Change.API_KEY, key_id)
+    return Response(status_code=204)
