@@ -2,13 +2,14 @@
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Annotated, get_args
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BeforeValidator
+from pydantic_core import PydanticCustomError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.problems import ProblemException
@@ -97,8 +98,36 @@ PublicReaderDep = Annotated[Principal, Depends(public_reader)]
 WriterDep = Annotated[Principal, Depends(writer_principal)]
 StaffDep = Annotated[Principal, Depends(staff_principal)]
 
+# An integer or a boolean of the query or the path written as the OpenAPI document (JSON Schema)
+# reads it: a JSON number of integral value (`12`, `-3`, `5.0`), `true` or `false`. pydantic alone
+# would also take "1_000", "+12", " 12" or "0x1A" for an integer and "yes", "1" or "on" for a
+# boolean. The checks come before pydantic's and leave the document's schemas as they are.
+_INTEGER_TEXT = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_BOOLEAN_TEXT = re.compile(r"true|false")
+
+
+def _integer_text(value: Any) -> Any:
+    if isinstance(value, str) and not _INTEGER_TEXT.fullmatch(value):
+        raise PydanticCustomError("integer_text", "Expected an integer.")
+    return value
+
+
+def _boolean_text(value: Any) -> Any:
+    if isinstance(value, str) and not _BOOLEAN_TEXT.fullmatch(value):
+        raise PydanticCustomError("boolean_text", "Expected `true` or `false`.")
+    return value
+
+
+# Annotations rather than types: each goes last in a parameter's Annotated, after the bounds of
+# its Query() or Path() (or of its type), which pydantic can then still publish as the schema's
+# minimum and maximum; a check placed before them would turn them into unknown keywords.
+WrittenAsInteger = BeforeValidator(_integer_text)
+WrittenAsBoolean = BeforeValidator(_boolean_text)
+
 LimitQuery = Annotated[
-    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT}).")
+    int,
+    Query(ge=1, le=MAX_LIMIT, description=f"Page size (default {DEFAULT_LIMIT}, max {MAX_LIMIT})."),
+    WrittenAsInteger,
 ]
 
 
@@ -124,76 +153,23 @@ SearchQuery = Annotated[
     str | None, Query(min_length=1, max_length=200, description="Case-insensitive text search.")
 ]
 
-# An integer or a boolean parameter written as the OpenAPI document (JSON Schema) reads it: a
-# JSON number of integral value (`12`, `-3`, `5.0`), `true` or `false`. pydantic alone would also
-# take "1_000", "+12", " 12" or "0x1A" for an integer and "yes", "1" or "on" for a boolean.
-SCALAR_TEXT = {
-    "integer": (re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"), "an integer"),
-    "boolean": (re.compile(r"true|false"), "`true` or `false`"),
-}
+_query_names_by_route: dict[int, frozenset[str]] = {}
 
 
-@dataclass(frozen=True)
-class ParameterRules:
-    """What a route takes: the names of its query parameters, and which of its query and path
-    parameters are integers or booleans, read once from its dependency tree."""
-
-    query_names: frozenset[str]
-    scalar_kinds: dict[tuple[str, str], str]  # (location, name) -> "integer" | "boolean"
-
-
-_rules_by_route: dict[int, ParameterRules] = {}
-
-
-def _scalar_kind(annotation: object) -> str | None:
-    """`integer` or `boolean` for a parameter of that type (optional or not), else None."""
-    types = [kind for kind in (get_args(annotation) or (annotation,)) if kind is not type(None)]
-    if types and all(kind is bool for kind in types):
-        return "boolean"
-    if types and all(kind is int for kind in types):
-        return "integer"
-    return None
-
-
-def _collect_rules(dependant: Dependant, names: set[str], kinds: dict[tuple[str, str], str]) -> None:
+def _collect_query_names(dependant: Dependant, names: set[str]) -> None:
     names.update(param.alias for param in dependant.query_params)
-    for location, params in (("query", dependant.query_params), ("path", dependant.path_params)):
-        for param in params:
-            kind = _scalar_kind(param.field_info.annotation)
-            if kind is not None:
-                kinds[(location, param.alias)] = kind
     for sub_dependant in dependant.dependencies:
-        _collect_rules(sub_dependant, names, kinds)
+        _collect_query_names(sub_dependant, names)
 
 
-def _rules_of(route: APIRoute) -> ParameterRules:
-    rules = _rules_by_route.get(id(route))
-    if rules is None:
-        names: set[str] = set()
-        kinds: dict[tuple[str, str], str] = {}
-        _collect_rules(route.dependant, names, kinds)
-        rules = _rules_by_route[id(route)] = ParameterRules(frozenset(names), kinds)
-    return rules
-
-
-def _check_scalar_text(request: Request, rules: ParameterRules) -> None:
-    """Integers and booleans of the query and the path written as the document says."""
-    errors = []
-    for (location, name), kind in rules.scalar_kinds.items():
-        values = (
-            request.query_params.getlist(name) if location == "query" else [request.path_params.get(name)]
-        )
-        pattern, expected = SCALAR_TEXT[kind]
-        for value in values:
-            if isinstance(value, str) and not pattern.fullmatch(value):
-                errors.append(
-                    {"loc": [location, name], "msg": f"Expected {expected}.", "code": f"{kind}_text"}
-                )
-    if errors:
-        fields = ", ".join(".".join(error["loc"]) for error in errors)
-        raise ProblemException(
-            422, f"The request is not valid: {fields}.", slug="validation-error", errors=errors
-        )
+def _query_names_of(route: APIRoute) -> frozenset[str]:
+    """The query parameters a route takes, its dependencies' included, read once."""
+    names = _query_names_by_route.get(id(route))
+    if names is None:
+        collected: set[str] = set()
+        _collect_query_names(route.dependant, collected)
+        names = _query_names_by_route[id(route)] = frozenset(collected)
+    return names
 
 
 async def check_request_parameters(request: Request) -> None:
@@ -202,8 +178,7 @@ async def check_request_parameters(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute):
         return
-    rules = _rules_of(route)
-    allowed = rules.query_names
+    allowed = _query_names_of(route)
     for location, values in (("query", request.query_params), ("path", request.path_params)):
         for name, value in values.items():
             if isinstance(value, str) and "\x00" in value:
@@ -213,7 +188,6 @@ async def check_request_parameters(request: Request) -> None:
                     slug="bad-request",
                     errors=[{"loc": [location, name], "msg": "NUL character.", "code": "nul_character"}],
                 )
-    _check_scalar_text(request, rules)
     unknown = sorted({name for name in request.query_params if name not in allowed})
     if unknown:
         raise ProblemException(

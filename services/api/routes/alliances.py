@@ -4,7 +4,15 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from services.api.bodies import LimitedBodyRoute
-from services.api.deps import CursorQuery, LimitQuery, PublicReaderDep, SearchQuery, SessionDep, WriterDep
+from services.api.deps import (
+    CursorQuery,
+    LimitQuery,
+    PublicReaderDep,
+    SearchQuery,
+    SessionDep,
+    WriterDep,
+    WrittenAsInteger,
+)
 from services.api.etags import check_if_match, with_etag
 from services.api.openapi import problems
 from services.api.pages import page_response
@@ -24,7 +32,7 @@ async def list_alliances(
     catalyst: Annotated[uuid.UUID | None, Query(description="Convened by this catalyst.")] = None,
     territory: TerritoryFilter = None,
     domain: Domain | None = None,
-    sdg: Annotated[int | None, Query(ge=1, le=17)] = None,
+    sdg: Annotated[int | None, Query(ge=1, le=17), WrittenAsInteger] = None,
     stage: Stage | None = None,
     status: AllianceStatus | None = None,
     q: SearchQuery = None,

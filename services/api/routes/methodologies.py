@@ -3,7 +3,14 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from services.api.bodies import LimitedBodyRoute
-from services.api.deps import IntegerCursorQuery, LimitQuery, PublicReaderDep, SessionDep, StaffDep
+from services.api.deps import (
+    IntegerCursorQuery,
+    LimitQuery,
+    PublicReaderDep,
+    SessionDep,
+    StaffDep,
+    WrittenAsInteger,
+)
 from services.api.openapi import problems
 from services.core.methodology import service
 from services.core.methodology.schemas import MethodologyCreate, MethodologyRead, VersionNumber
@@ -45,5 +52,7 @@ async def create_methodology(
     response_model=MethodologyRead,
     responses=problems(404),
 )
-async def get_methodology(version: Annotated[VersionNumber, Path()], session: SessionDep, _: PublicReaderDep):
+async def get_methodology(
+    version: Annotated[VersionNumber, Path(), WrittenAsInteger], session: SessionDep, _: PublicReaderDep
+):
     return MethodologyRead.model_validate(await service.get_methodology(session, version))

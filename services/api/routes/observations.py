@@ -14,6 +14,7 @@ from services.api.deps import (
     SeriesCursorQuery,
     SessionDep,
     WriterDep,
+    WrittenAsBoolean,
 )
 from services.api.openapi import problems
 from services.api.problems import ProblemException
@@ -50,7 +51,7 @@ class ObservationIdConvertor(Convertor[str]):
 
 register_url_convertor("observation_id", ObservationIdConvertor())
 
-DryRunQuery = Annotated[bool, Query(description="Validate everything, write nothing.")]
+DryRunQuery = Annotated[bool, Query(description="Validate everything, write nothing."), WrittenAsBoolean]
 
 BATCH_BODY = {
     "requestBody": {

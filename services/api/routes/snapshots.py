@@ -11,6 +11,7 @@ from services.api.deps import (
     LimitQuery,
     PublicReaderDep,
     SessionDep,
+    WrittenAsInteger,
 )
 from services.api.openapi import problems
 from services.api.pages import page_response
@@ -47,7 +48,7 @@ SnapshotRef = Annotated[
 async def list_snapshots(
     session: SessionDep,
     _: PublicReaderDep,
-    methodology_version: Annotated[VersionNumber | None, Query()] = None,
+    methodology_version: Annotated[VersionNumber | None, Query(), WrittenAsInteger] = None,
     limit: LimitQuery = DEFAULT_LIMIT,
     cursor: CursorQuery = None,
 ):
