@@ -277,4 +277,8 @@ def _lost_connection(exc: Exception) -> bool:
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return True
     cause = exc.orig if isinstance(exc, sa_exc.DBAPIError) else exc
-    return isinstance(cause, asyncpg.ConnectionDoesNotExistError | ConnectionResetError | BrokenPipeError)
+    # The connection class of errors (ConnectionDoesNotExistError...), and the driver's errors
+    # for a connection closed or ended mid-exchange, as services.core.db reads them: a
+    # statement sent straight to the driver (the list reads) fails with these.
+    lost = (asyncpg.PostgresConnectionError, *CONNECTION_LOST_ERRORS, ConnectionResetError, BrokenPipeError)
+    return isinstance(cause, lost)

@@ -11,12 +11,14 @@ from sqlalchemy import DateTime, TextClause, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 
 from services.core.config import Settings
@@ -149,8 +151,7 @@ async def read_scalar(engine: AsyncEngine, statement: TextClause):
         try:
             return await raw.fetchval(statement.text)
         except BaseException as exc:
-            if _leaves_driver_connection_broken(exc):
-                await connection.invalidate(exc if isinstance(exc, Exception) else None)
+            await _drop_broken(connection, exc)
             raise
 
 
@@ -163,18 +164,42 @@ CONNECTION_LOST_STATES = ("08", "57P", "53300")
 CONNECTION_LOST_ERRORS = (asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError)
 
 
-def _leaves_driver_connection_broken(exc: BaseException) -> bool:
-    """After `exc`, the driver's connection cannot be trusted: lost, or left in the middle of a
-    message exchange (a cancelled await)."""
-    if isinstance(exc, (asyncio.CancelledError, *CONNECTION_LOST_ERRORS)):
+def _database_connection_lost(exc: BaseException) -> bool:
+    """`exc` says the driver's connection to the database is gone (the server shut down,
+    restarted or ended the session, the socket was reset)."""
+    if isinstance(exc, CONNECTION_LOST_ERRORS):
         return True
     if isinstance(exc, asyncpg.PostgresError):
         return (getattr(exc, "sqlstate", None) or "").startswith(CONNECTION_LOST_STATES)
+    # A file the request could not read says nothing about the connection.
+    return isinstance(exc, OSError) and raised_by_database_driver(exc)
+
+
+def _leaves_driver_connection_broken(exc: BaseException) -> bool:
+    """After `exc`, the driver's connection cannot be trusted: lost, or left in the middle of a
+    message exchange (a cancelled await)."""
+    if isinstance(exc, asyncio.CancelledError):
+        return True
     if isinstance(exc, TimeoutError) and isinstance(exc.__cause__, asyncio.CancelledError):
         # asyncio.timeout within the block: it cancelled an await, perhaps the driver's.
         return True
-    # A file the request could not read says nothing about the connection.
-    return isinstance(exc, OSError) and raised_by_database_driver(exc)
+    return _database_connection_lost(exc)
+
+
+async def _drop_broken(connection: AsyncConnection, exc: BaseException) -> None:
+    """Drop a connection that a statement sent straight to the driver left broken (SQLAlchemy
+    does so for its own statements only). When the database itself went away, every pooled
+    connection opened before now is dropped too, as SQLAlchemy does on a disconnect: they are
+    as dead, and a read answered again must not take one of them."""
+    if not _leaves_driver_connection_broken(exc):
+        return
+    error = exc if isinstance(exc, Exception) else None
+    if _database_connection_lost(exc):
+        proxied = await connection.get_raw_connection()
+        # What SQLAlchemy itself calls on a disconnect (Connection._handle_dbapi_exception).
+        await greenlet_spawn(connection.engine.sync_engine.pool._invalidate, proxied, error)
+    else:
+        await connection.invalidate(error)
 
 
 # The packages through which the database is reached.
@@ -200,8 +225,8 @@ async def _drop_broken_connection(session: AsyncSession, exc: BaseException) -> 
     sent straight to asyncpg (COPY, the hot reads) do: without this, such a connection would
     go back to the pool and fail the next request that takes it."""
     connection = session.info.pop(_HANDED_TO_DRIVER, None)
-    if connection is not None and _leaves_driver_connection_broken(exc):
-        await connection.invalidate(exc if isinstance(exc, Exception) else None)
+    if connection is not None:
+        await _drop_broken(connection, exc)
 
 
 @asynccontextmanager
