@@ -71,10 +71,20 @@ def test_a_catalyst_roll_up_lists_its_alliances_counted_or_not(browser, server):
 
 def test_staff_preview_a_methodology_and_see_what_moves(browser, server):
     page, watch = open_page(browser, server)
+    methodology_reads: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            methodology_reads.append(request.url) if "/v1/methodologies/" in request.url else None
+        ),
+    )
     try:
         page.goto(f"{server.base_url}/console?tab=previews#key={server.staff_key}")
         config = page.locator("#preview-config")
         expect(config).to_have_value(re.compile(r'"coverage_threshold": 0.5'))
+        page.wait_for_load_state("networkidle")
+        # Read once: a second read, answered after the edit below, would overwrite it.
+        assert len(methodology_reads) == 1, methodology_reads
         config.fill(config.input_value().replace('"coverage_threshold": 0.5', '"coverage_threshold": 0.9'))
         page.get_by_test_id("run-preview").click()
         expect(page.get_by_test_id("preview-progress")).to_have_attribute(
